@@ -1,0 +1,138 @@
+"""Real and virtual time for runs.
+
+A run happens on an asyncio event loop. Under ``clock="real"`` it is the caller's loop. Under
+``clock="virtual"`` it is a :class:`VirtualClockLoop`: whenever nothing is ready to run, the
+loop jumps its clock to the next timer instead of waiting, so ``asyncio.sleep(5)`` inside work
+(model latency, backoff, timeouts) costs no real time and every run with the same inputs sees
+the same times. Real I/O and threads still work: while a socket is registered or an executor
+job is pending, the loop waits for real and advances its clock by the real time that passed.
+
+Example::
+
+    loop = VirtualClockLoop()
+    loop.run_until_complete(asyncio.sleep(3600))   # returns at once
+    loop.time()                                     # 3600.0
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import selectors
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, Literal
+
+__all__ = ["ClockName", "VirtualClockLoop", "check_clock", "run_in_new_loop", "start_in_thread"]
+
+ClockName = Literal["real", "virtual"]
+
+
+def check_clock(clock: str) -> ClockName:
+    """Validate a ``clock=`` argument, with a clear message for typos."""
+    if clock not in ("real", "virtual"):
+        raise ValueError(f"clock must be 'real' or 'virtual', not {clock!r}")
+    return clock  # type: ignore[return-value]
+
+
+class _SkippingSelector:
+    """Wraps the loop's selector: a wait with nothing real to wait for becomes a clock jump."""
+
+    def __init__(self, real: selectors.BaseSelector, loop: VirtualClockLoop) -> None:
+        self._real = real
+        self._loop = loop
+
+    def select(self, timeout: float | None = None) -> list[Any]:
+        loop = self._loop
+        if timeout == 0:
+            return self._real.select(0)
+        if timeout is None or loop._waiting_for_real_work():
+            started = time.perf_counter()
+            events = self._real.select(timeout)
+            loop._now += time.perf_counter() - started
+            return events
+        events = self._real.select(0)
+        if not events:
+            loop._now += timeout
+        return events
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+class VirtualClockLoop(asyncio.SelectorEventLoop):
+    """An event loop whose clock jumps to the next timer when it would otherwise idle."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        super().__init__()
+        self._now = float(start)
+        self._pending_executor_jobs = 0
+        self._selector = _SkippingSelector(self._selector, self)  # type: ignore[assignment]
+        # Only the loop's self-pipe is registered at construction.
+        self._baseline_fds = len(self._selector.get_map())
+
+    def time(self) -> float:
+        return self._now
+
+    def _waiting_for_real_work(self) -> bool:
+        return (
+            self._pending_executor_jobs > 0
+            or len(self._selector.get_map()) > self._baseline_fds
+        )
+
+    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+        future = super().run_in_executor(executor, func, *args)
+        self._pending_executor_jobs += 1
+
+        def _done(_: asyncio.Future[Any]) -> None:
+            self._pending_executor_jobs -= 1
+
+        future.add_done_callback(_done)
+        return future
+
+
+def _new_loop(clock: ClockName) -> asyncio.AbstractEventLoop:
+    return VirtualClockLoop() if clock == "virtual" else asyncio.new_event_loop()
+
+
+def run_in_new_loop(coro_fn: Callable[[], Coroutine[Any, Any, Any]], clock: ClockName) -> Any:
+    """Run ``coro_fn()`` to completion on a fresh loop of the given clock, in this thread."""
+    loop = _new_loop(clock)
+    try:
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(coro_fn())
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
+def start_in_thread(
+    coro_fn: Callable[[], Coroutine[Any, Any, Any]],
+    clock: ClockName,
+    *,
+    name: str = "swarmnb-run",
+) -> concurrent.futures.Future[Any]:
+    """Run ``coro_fn()`` on a fresh loop in a daemon thread; return a future of its result.
+
+    Used when a virtual-clock run is started from inside a running (real) loop, such as a
+    notebook cell: the caller's loop keeps serving widgets while the run's own loop runs.
+    """
+    result: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+    def _main() -> None:
+        if not result.set_running_or_notify_cancel():
+            return
+        try:
+            value = run_in_new_loop(coro_fn, clock)
+        except BaseException as exc:  # handed to the awaiting side, never lost
+            result.set_exception(exc)
+        else:
+            result.set_result(value)
+
+    threading.Thread(target=_main, name=name, daemon=True).start()
+    return result

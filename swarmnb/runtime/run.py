@@ -1,0 +1,421 @@
+"""A run: one execution of a task graph, live or finished.
+
+:func:`start_run` creates a :class:`Run` and starts it at once on the right loop — the
+caller's loop for ``clock="real"``, a virtual-clock loop (in its own thread when the caller is
+already inside a real loop, as in a notebook) for ``clock="virtual"``. The run object is the
+handle: await it for the result, steer it with ``pause``/``resume``/``cancel``/
+``set_concurrency`` from any coroutine or thread, read ``events``, ``tasks`` and ``metrics``.
+
+Example::
+
+    run = sn.run_graph(g, work, clock="virtual")   # starts now
+    run.pause(); run.resume()
+    run = await run                                # finished
+    run.status, run.metrics["critical_steps"]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as _dt
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..graph import Task, TaskGraph
+from ..trace.recorder import JsonlRecorder
+from ..trace.store import index_run
+from ..view import RunView
+from .budget import Budget, BudgetTracker
+from .clock import ClockName, VirtualClockLoop, check_clock, run_in_new_loop, start_in_thread
+from .scheduler import COMPLETED, Scheduler
+
+__all__ = ["Run", "start_run"]
+
+Driver = Callable[["Run"], Awaitable[Any]]
+
+
+def _new_run_id() -> str:
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%d-%H%M%S")
+    return f"r{stamp}-{uuid.uuid4().hex[:8]}"
+
+
+class Run(RunView):
+    """Handle on one run; live until :attr:`status` leaves ``"running"``."""
+
+    def __init__(
+        self,
+        *,
+        name: str | None,
+        clock: ClockName,
+        trace_dir: Path | None,
+        options: dict[str, Any],
+    ) -> None:
+        self.id = _new_run_id()
+        self.name = name or "run"
+        self.clock = clock
+        self.trace_path = trace_dir / f"{self.id}.jsonl" if trace_dir is not None else None
+        self._options = options
+        self._scheduler: Scheduler | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread_id: int | None = None
+        self._pending_controls: list[Callable[[], None]] = []
+        self._pending_subscribers: list[Callable[[dict[str, Any]], object]] = []
+        self._lock = threading.Lock()
+        self._events_before_start: list[dict[str, Any]] = []
+        self._outcome: dict[str, Any] = {}
+        self._status = "pending"
+        self._error: BaseException | None = None
+        self._async_task: asyncio.Future[Any] | None = None
+        self._thread_future: concurrent.futures.Future[Any] | None = None
+        self.answer: Any = None
+
+    # -- RunView hooks -----------------------------------------------------------------------
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return self._scheduler.bus.events if self._scheduler else self._events_before_start
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    @property
+    def finished(self) -> bool:
+        return self._status not in ("pending", "running")
+
+    # -- running -----------------------------------------------------------------------------
+    async def _main(self, graph: TaskGraph | None, work: Any, driver: Driver | None) -> Run:
+        opts = self._options
+        self._loop = asyncio.get_running_loop()
+        self._thread_id = threading.get_ident()
+        sched = Scheduler(
+            self,
+            work,
+            max_concurrency=opts["max_concurrency"],
+            profile_limits=opts["profile_limits"],
+            budget=BudgetTracker(opts["budget"]),
+            seed=opts["seed"],
+            backoff_base=opts["backoff_base"],
+            backoff_max=opts["backoff_max"],
+        )
+        recorder = JsonlRecorder(self.trace_path) if self.trace_path is not None else None
+        if recorder is not None:
+            sched.bus.subscribe(recorder)
+        with self._lock:
+            for subscriber in self._pending_subscribers:
+                sched.bus.subscribe(subscriber)
+            self._pending_subscribers = []
+            self._scheduler = sched
+            self._status = "running"
+            controls, self._pending_controls = self._pending_controls, []
+        budget: Budget = opts["budget"] or Budget()
+        deadline = None
+        try:
+            sched.bus.emit(
+                "run.started",
+                {
+                    "name": self.name,
+                    "clock": self.clock,
+                    "max_concurrency": opts["max_concurrency"],
+                    "profile_limits": opts["profile_limits"],
+                    "budget": {k: getattr(budget, k) for k in ("usd", "tokens", "seconds", "steps")},
+                    "seed": opts["seed"],
+                    "n_tasks": len(graph) if graph is not None else 0,
+                },
+            )
+            for control in controls:
+                control()
+            if graph is not None:
+                for task in graph:
+                    sched.add(task)
+            if budget.seconds is not None:
+                deadline = sched.loop.call_later(
+                    budget.seconds, sched.exhaust, "seconds", f"{budget.seconds}s time budget reached"
+                )
+            driver_task = None
+            if driver is not None:
+                sched.driver_open = True
+                driver_task = sched.loop.create_task(self._drive(driver, sched))
+            sched._after_change()
+            await sched.finished
+            if driver_task is not None:
+                await driver_task
+        except BaseException as exc:
+            self._error = exc
+            sched.cancel_requested = True
+            for task in list(sched.running.values()):
+                task.cancel()
+            raise
+        finally:
+            if deadline is not None:
+                deadline.cancel()
+            status = "failed" if self._error is not None else sched.final_status()
+            fields: dict[str, Any] = {"status": status}
+            if self._error is not None:
+                fields["error"] = f"{type(self._error).__name__}: {self._error}"
+            fields.update(self._outcome)
+            sched.bus.emit("run.finished", fields)
+            self._status = status
+            sched.close()
+            if recorder is not None:
+                recorder.close()
+                self._index()
+        return self
+
+    async def _drive(self, driver: Driver, sched: Scheduler) -> None:
+        try:
+            result = await driver(self)
+            if result is not None and "answer" not in self._outcome:
+                self.answer = result
+        except Exception as exc:
+            self._error = exc
+            sched.cancel()
+        finally:
+            sched.driver_open = False
+            sched._after_change()
+
+    def _index(self) -> None:
+        assert self.trace_path is not None
+        try:
+            index_run(self.trace_path.parent / "index.sqlite", self)
+        except Exception as exc:  # the JSONL is the record; the index is a convenience
+            import warnings
+
+            warnings.warn(f"could not index run {self.id} in SQLite: {exc}", stacklevel=2)
+
+    def subscribe(
+        self, subscriber: Callable[[dict[str, Any]], object], *, replay: bool = True
+    ) -> Callable[[], None]:
+        """Call ``subscriber(event)`` for each event, on the run's thread; past events first.
+
+        Returns a function that detaches it. Works before the run starts, while it runs and
+        after it finished (then only past events are delivered).
+        """
+        with self._lock:
+            sched = self._scheduler
+            if sched is None:
+                self._pending_subscribers.append(subscriber)
+                return lambda: self._drop_subscriber(subscriber)
+        return sched.bus.subscribe(subscriber, replay=replay)
+
+    def _drop_subscriber(self, subscriber: Callable[[dict[str, Any]], object]) -> None:
+        with self._lock:
+            if subscriber in self._pending_subscribers:
+                self._pending_subscribers.remove(subscriber)
+            elif self._scheduler is not None:
+                self._scheduler.bus.unsubscribe(subscriber)
+
+    # -- awaiting ----------------------------------------------------------------------------
+    def __await__(self) -> Generator[Any, None, Run]:
+        if self._async_task is not None:
+            return self._await_task().__await__()
+        if self._thread_future is not None:
+            return asyncio.wrap_future(self._thread_future).__await__()
+        raise RuntimeError("this run was not started")
+
+    async def _await_task(self) -> Run:
+        assert self._async_task is not None
+        return await asyncio.shield(self._async_task)
+
+    def done(self) -> bool:
+        return self.finished
+
+    def wait(self, timeout: float | None = None) -> Run:
+        """Block this thread until a run started in another thread finishes."""
+        if self._thread_future is None:
+            raise RuntimeError("wait() is for runs on their own thread; use `await run` here")
+        return self._thread_future.result(timeout)
+
+    # -- controls (any thread) ---------------------------------------------------------------
+    def _control(self, action: Callable[[Scheduler], None]) -> None:
+        with self._lock:
+            sched = self._scheduler
+            if sched is None:
+                self._pending_controls.append(lambda: action(self._scheduler))  # type: ignore[arg-type]
+                return
+        if self.finished or self._loop is None:
+            return
+        if threading.get_ident() == self._thread_id:
+            action(sched)
+        else:
+            try:
+                self._loop.call_soon_threadsafe(action, sched)
+            except RuntimeError:  # the loop closed meanwhile: the run is over
+                pass
+
+    def pause(self) -> None:
+        """Start no new work until :meth:`resume`; running work goes on."""
+        self._paused = True
+
+        def _pause(s: Scheduler) -> None:
+            s.paused = True
+
+        self._control(_pause)
+
+    def resume(self) -> None:
+        self._paused = False
+
+        def _resume(s: Scheduler) -> None:
+            s.paused = False
+            s._after_change()
+
+        self._control(_resume)
+
+    def cancel(self) -> None:
+        """Cancel running work and everything not started; status becomes ``"cancelled"``."""
+        self._control(Scheduler.cancel)
+
+    def set_concurrency(self, limit: int | None) -> None:
+        """Change the live limit on running tasks (``None`` for unlimited)."""
+        _check_limit(limit, "max_concurrency")
+        self._options["max_concurrency"] = limit
+
+        def _set(s: Scheduler) -> None:
+            s.limit = limit if limit is not None else float("inf")
+            s._after_change()
+
+        self._control(_set)
+
+    _paused = False
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def max_concurrency(self) -> int | None:
+        return self._options["max_concurrency"]
+
+    # -- driving from inside the run (orchestrators) -----------------------------------------
+    def submit(self, prompt: str = "", *, id: str, deps: Iterable[str] = (), **fields: Any) -> Task:
+        """Add a task to a live run (from the run's own loop); it starts when its deps are done."""
+        sched = self._require_live()
+        task = Task(id=id, prompt=prompt, deps=tuple(deps), **fields)
+        sched.add(task)
+        sched.fill()
+        return task
+
+    async def result(self, task_id: str) -> Any:
+        """Wait for a task of this run to end: its value, or :class:`~swarmnb.TaskFailed`."""
+        return await self._require_live().wait_result(task_id)
+
+    def emit(self, kind: str, **fields: Any) -> None:
+        """Emit a run-level event (``policy.decision``, ``agent.spawned``, …)."""
+        self._require_live().bus.emit(kind, fields)
+
+    def set_outcome(self, *, answer: Any = None, **quality: float | None) -> None:
+        """Record the run's answer and quality scores; they go into ``run.finished``."""
+        if answer is not None:
+            self.answer = answer
+            self._outcome["answer"] = answer if isinstance(answer, str | int | float) else repr(answer)
+        if quality:
+            self._outcome["quality"] = {k: v for k, v in quality.items() if v is not None}
+
+    def now(self) -> float:
+        return self._require_live().now()
+
+    def _require_live(self) -> Scheduler:
+        if self._scheduler is None or self.finished:
+            raise RuntimeError("the run is not live")
+        return self._scheduler
+
+    def result_of(self, task_id: str) -> Any:
+        """The value a completed task returned (``None`` otherwise)."""
+        if self._scheduler is None:
+            raise KeyError(task_id)
+        return self._scheduler.result_of(task_id)
+
+    @property
+    def results(self) -> dict[str, Any]:
+        """Values returned by completed tasks, by id."""
+        s = self._scheduler
+        if s is None:
+            return {}
+        return {t.id: s.results[i] for i, t in enumerate(s.tasks) if s.state[i] == COMPLETED}
+
+
+def _check_limit(value: Any, name: str) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise ValueError(f"{name} must be an int ≥ 1 or None, not {value!r}")
+
+
+def start_run(
+    work: Callable[..., Any] | None = None,
+    graph: TaskGraph | None = None,
+    *,
+    driver: Driver | None = None,
+    max_concurrency: int | None = 64,
+    profile_limits: Mapping[str, int] | None = None,
+    budget: Budget | None = None,
+    clock: str = "real",
+    trace: str | Path | None = "runs/",
+    seed: int = 0,
+    name: str | None = None,
+    backoff_base: float = 0.5,
+    backoff_max: float = 30.0,
+    _blocking: bool = False,
+) -> Run:
+    """Validate the arguments and start a run; see :func:`swarmnb.run_graph`."""
+    clock_name = check_clock(clock)
+    if graph is not None:
+        if not isinstance(graph, TaskGraph):
+            raise TypeError(f"graph must be a swarmnb.TaskGraph, not {type(graph).__name__}")
+        graph.validate()
+    if work is not None and not callable(work):
+        raise TypeError(f"work must be callable, not {type(work).__name__}")
+    if work is None and driver is None and graph is not None and any(t.work is None for t in graph):
+        raise TypeError("run_graph needs a work callable (or every task needs its own `work`)")
+    _check_limit(max_concurrency, "max_concurrency")
+    limits = dict(profile_limits or {})
+    for profile, limit in limits.items():
+        _check_limit(limit, f"profile_limits[{profile!r}]")
+    if budget is not None and not isinstance(budget, Budget):
+        raise TypeError(f"budget must be a swarmnb.Budget, not {type(budget).__name__}")
+    if not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, not {seed!r}")
+    if backoff_base < 0 or backoff_max < 0:
+        raise ValueError("backoff_base and backoff_max must be ≥ 0")
+    trace_dir = None
+    if trace is not None:
+        trace_dir = Path(trace)
+        trace_dir.mkdir(parents=True, exist_ok=True)
+    run = Run(
+        name=name,
+        clock=clock_name,
+        trace_dir=trace_dir,
+        options={
+            "max_concurrency": max_concurrency,
+            "profile_limits": limits,
+            "budget": budget,
+            "seed": seed,
+            "backoff_base": backoff_base,
+            "backoff_max": backoff_max,
+        },
+    )
+
+    def main() -> Any:
+        return run._main(graph, work, driver)
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None:
+        if not _blocking:
+            raise RuntimeError(
+                "run_graph needs a running event loop (await it in a notebook or async code); "
+                "from a plain script use sn.run_graph_sync(...)"
+            )
+        run_in_new_loop(main, clock_name)
+        return run
+    on_matching_loop = isinstance(loop, VirtualClockLoop) == (clock_name == "virtual")
+    if on_matching_loop and not _blocking:
+        run._async_task = loop.create_task(main())
+    else:
+        run._thread_future = start_in_thread(main, clock_name, name=f"swarmnb-{run.id}")
+        if _blocking:
+            run._thread_future.result()
+    return run

@@ -1,0 +1,453 @@
+"""The scheduler: runs a growing dependency graph of work on one event loop.
+
+This is swarmnb's hot path, written by hand for speed. Every task is an integer index into
+flat lists; a task becomes *ready* the moment its own dependencies complete (no supersteps) and
+starts as soon as a slot is free. Only running attempts are coroutines, so a 100,000-task graph
+holds O(running) of them. An attempt's end — completion, failure, retry, cancellation — is
+handled inline at the end of its coroutine, which frees the slot and starts what is ready.
+
+States move one way::
+
+    PENDING ─deps done→ READY ─slot→ RUNNING ─┬→ COMPLETED
+                           ↑                  ├→ BACKOFF ─delay→ READY   (retryable fault)
+                           │                  ├→ FAILED  ⇒ descendants SKIPPED
+                                              └→ CANCELLED
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import inspect
+import random
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..events import EventBus
+from ..graph import Task
+from .budget import BudgetTracker, Usage
+from .context import Context
+from .errors import BudgetExceeded, GraphError, RetryableError, TaskFailed, TaskTimeout
+
+if TYPE_CHECKING:
+    from .run import Run
+
+__all__ = ["Scheduler"]
+
+PENDING, READY, RUNNING, BACKOFF, COMPLETED, FAILED, SKIPPED, CANCELLED = range(8)
+STATE_NAMES = ("pending", "ready", "running", "backoff", "completed", "failed", "skipped", "cancelled")
+_RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Transient faults: RetryableError, timeouts, and provider 429/5xx errors."""
+    if isinstance(exc, RetryableError | TimeoutError):
+        return True
+    return getattr(exc, "status_code", None) in _RETRYABLE_STATUS
+
+
+def _preview(value: Any, limit: int = 200) -> Any:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class Scheduler:
+    """Owns one run's task states; lives on the run's event loop."""
+
+    def __init__(
+        self,
+        run: Run,
+        work: Callable[..., Any] | None,
+        *,
+        max_concurrency: int | None,
+        profile_limits: dict[str, int],
+        budget: BudgetTracker,
+        seed: int,
+        backoff_base: float,
+        backoff_max: float,
+    ) -> None:
+        self.run = run
+        self.run_id = run.id
+        self.work = work
+        self.limit = max_concurrency if max_concurrency is not None else float("inf")
+        self.profile_limits = profile_limits
+        self.budget = budget
+        self.seed = seed
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self._jitter = random.Random(seed)
+        self.loop = asyncio.get_running_loop()
+        self._t0 = self.loop.time()
+        self.bus: EventBus = EventBus(run.id, time_fn=self.now)
+
+        self.tasks: list[Task] = []
+        self.index: dict[str, int] = {}
+        self.children: list[list[int]] = []
+        self.waiting: list[int] = []  # unfinished dependencies per task
+        self.state: list[int] = []
+        self.results: list[Any] = []
+        self.attempts: list[int] = []
+        self.ready: deque[int] = deque()
+        self.blocked: dict[str, deque[int]] = {p: deque() for p in profile_limits}
+        self.profile_running: dict[str, int] = dict.fromkeys(profile_limits, 0)
+        self.running: dict[int, asyncio.Task[None]] = {}
+        self.backoff_timers: dict[int, asyncio.TimerHandle] = {}
+        self.waiters: dict[int, list[asyncio.Future[Any]]] = {}
+        self.reserved: dict[int, float] = {}  # budget held by each running attempt
+        self.open_tasks = 0
+        self.any_failed = False
+        self.paused = False
+        self.cancel_requested = False
+        self.driver_open = False
+        self.finished: asyncio.Future[None] = self.loop.create_future()
+        self._exceeded_emitted = False
+        self._cost_done = 0.0
+        self._attempts_done = 0
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._async_cache: dict[Callable[..., Any], bool] = {}
+
+    # -- time and lookup ---------------------------------------------------------------------
+    def now(self) -> float:
+        return self.loop.time() - self._t0
+
+    def result_of(self, task_id: str) -> Any:
+        return self.results[self.index[task_id]]
+
+    # -- adding tasks ------------------------------------------------------------------------
+    def add(self, task: Task) -> None:
+        """Register a task (at start or while running) and queue it if its deps are done."""
+        if task.id in self.index:
+            raise GraphError(f"duplicate task id {task.id!r}", nodes=(task.id,))
+        missing = [d for d in task.deps if d not in self.index]
+        if missing:
+            raise GraphError(f"task {task.id!r} depends on unknown {missing}", nodes=(task.id, *missing))
+        if task.work is None and self.work is None:
+            raise ValueError(f"task {task.id!r} has no work callable and the run has none")
+        i = len(self.tasks)
+        self.tasks.append(task)
+        self.index[task.id] = i
+        self.children.append([])
+        self.results.append(None)
+        self.attempts.append(0)
+        self.state.append(PENDING)
+        self.open_tasks += 1
+        fields: dict[str, Any] = {"task": task.id, "deps": list(task.deps)}
+        if task.prompt:
+            fields["prompt"] = task.prompt
+        for name in ("profile", "role", "stage", "agent"):
+            value = getattr(task, name)
+            if value is not None:
+                fields[name] = value
+        self.bus.emit("task.queued", fields)
+        unfinished = 0
+        failed_dep = None
+        for dep in task.deps:
+            d = self.index[dep]
+            dep_state = self.state[d]
+            if dep_state == COMPLETED:
+                continue
+            if dep_state >= FAILED:
+                failed_dep = failed_dep or dep
+            unfinished += 1
+            self.children[d].append(i)
+        self.waiting.append(unfinished)
+        if failed_dep is not None:
+            self._skip_from(i, failed_dep, include_self=True)
+        elif self.cancel_requested or self.budget.exhausted:
+            self._cancel_task(i, self._stop_reason())
+        elif unfinished == 0:
+            self.state[i] = READY
+            self.ready.append(i)
+
+    # -- starting work -----------------------------------------------------------------------
+    def fill(self) -> None:
+        """Start ready tasks while slots are free, the run is not paused, and the budget allows."""
+        if self.paused or self.cancel_requested or self.budget.exhausted:
+            return
+        ready = self.ready
+        while ready and len(self.running) < self.limit:
+            i = ready.popleft()
+            profile = self.tasks[i].profile
+            if profile in self.profile_limits and self.profile_running[profile] >= self.profile_limits[profile]:
+                self.blocked[profile].append(i)
+                continue
+            if not self._admit(i):
+                ready.appendleft(i)
+                return
+            self._launch(i)
+
+    def _admit(self, i: int) -> bool:
+        budget = self.budget
+        if budget.budget.unlimited:
+            return True
+        estimate = self._estimate(i)
+        try:
+            budget.admit(usd=estimate, now=self.now())
+        except BudgetExceeded as exc:
+            self.exhaust(exc.resource, str(exc))
+            return False
+        budget.reserve(usd=estimate)
+        self.reserved[i] = estimate
+        return True
+
+    def _estimate(self, i: int) -> float:
+        given = self.tasks[i].estimate_usd
+        if given is not None:
+            return given
+        return self._cost_done / self._attempts_done if self._attempts_done else 0.0
+
+    def _launch(self, i: int) -> None:
+        task = self.tasks[i]
+        self.state[i] = RUNNING
+        attempt = self.attempts[i] = self.attempts[i] + 1
+        if task.profile in self.profile_running:
+            self.profile_running[task.profile] += 1
+        fields: dict[str, Any] = {"task": task.id, "attempt": attempt}
+        if task.agent is not None:
+            fields["agent"] = task.agent
+        self.bus.emit("task.started", fields)
+        self.running[i] = self.loop.create_task(self._attempt(i, Context(self, task, attempt)))
+
+    def _is_async(self, fn: Callable[..., Any]) -> bool:
+        known = self._async_cache.get(fn)
+        if known is None:
+            call = getattr(fn, "__call__", None)  # noqa: B004 — async __call__ on objects
+            known = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call)
+            self._async_cache[fn] = known
+        return known
+
+    async def _call(self, fn: Callable[..., Any], task: Task, ctx: Context) -> Any:
+        if self._is_async(fn):
+            return await fn(task, ctx)
+        if self._executor is None:
+            workers = int(min(self.limit, 64))
+            self._executor = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="swarmnb-work")
+        result = await self.loop.run_in_executor(self._executor, fn, task, ctx)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    async def _attempt(self, i: int, ctx: Context) -> None:
+        task = ctx.task
+        fn = task.work or self.work
+        try:
+            if task.timeout is None:
+                result = await self._call(fn, task, ctx)  # type: ignore[arg-type]
+            else:
+                try:
+                    async with asyncio.timeout(task.timeout):
+                        result = await self._call(fn, task, ctx)  # type: ignore[arg-type]
+                except TimeoutError as exc:
+                    if isinstance(exc, TaskTimeout):
+                        raise
+                    raise TaskTimeout(f"attempt ran past its {task.timeout}s timeout") from None
+        except asyncio.CancelledError:
+            if self.state[i] != RUNNING or not (self.cancel_requested or self.budget.exhausted):
+                raise
+            self._end_attempt(i, ctx)
+            self._cancel_task(i, self._stop_reason(), usage=ctx.usage)
+        except Exception as exc:
+            self._end_attempt(i, ctx)
+            self._on_error(i, ctx, exc)
+        else:
+            self._end_attempt(i, ctx)
+            self._complete(i, ctx, result)
+        self._after_change()
+
+    # -- ending attempts ---------------------------------------------------------------------
+    def _end_attempt(self, i: int, ctx: Context) -> None:
+        del self.running[i]
+        task = self.tasks[i]
+        if task.profile in self.profile_running:
+            self.profile_running[task.profile] -= 1
+            blocked = self.blocked[task.profile]
+            if blocked:
+                self.ready.appendleft(blocked.popleft())
+        budget = self.budget
+        if not budget.budget.unlimited:
+            budget.release(usd=self.reserved.pop(i, 0.0))
+            if ctx.usage is None or ctx.usage.steps == 0:
+                self.spend(Usage(steps=1))
+        if ctx.usage is not None:
+            self._cost_done += ctx.usage.cost_usd
+        self._attempts_done += 1
+
+    @staticmethod
+    def _usage_fields(fields: dict[str, Any], usage: Usage | None) -> dict[str, Any]:
+        if usage is not None:
+            fields["tokens_in"] = usage.tokens_in
+            fields["tokens_out"] = usage.tokens_out
+            fields["cost_usd"] = usage.cost_usd
+            fields["steps"] = usage.steps
+        return fields
+
+    def _complete(self, i: int, ctx: Context, result: Any) -> None:
+        self.state[i] = COMPLETED
+        self.results[i] = result
+        self.open_tasks -= 1
+        fields = {"task": ctx.task.id, "attempt": ctx.attempt}
+        if result is not None:
+            fields["result"] = _preview(result)
+        self.bus.emit("task.completed", self._usage_fields(fields, ctx.usage))
+        for child in self.children[i]:
+            self.waiting[child] -= 1
+            if self.waiting[child] == 0 and self.state[child] == PENDING:
+                self.state[child] = READY
+                self.ready.append(child)
+        self._wake_waiters(i)
+
+    def _on_error(self, i: int, ctx: Context, exc: Exception) -> None:
+        task = ctx.task
+        error = _describe(exc)
+        if is_retryable(exc) and ctx.attempt <= task.max_retries and not self.cancel_requested:
+            delay = self._backoff(ctx.attempt, getattr(exc, "retry_after", None))
+            self.state[i] = BACKOFF
+            fields = {"task": task.id, "attempt": ctx.attempt, "error": error, "delay": delay}
+            self.bus.emit("task.retrying", self._usage_fields(fields, ctx.usage))
+            self.backoff_timers[i] = self.loop.call_later(delay, self._requeue, i)
+            return
+        self.state[i] = FAILED
+        self.open_tasks -= 1
+        self.any_failed = True
+        fields = {"task": task.id, "attempt": ctx.attempt, "error": error}
+        self.bus.emit("task.failed", self._usage_fields(fields, ctx.usage))
+        self._wake_waiters(i)
+        self._skip_from(i, task.id)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None and retry_after >= 0:
+            return float(retry_after)
+        delay = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        return delay * (0.5 + self._jitter.random())  # "equal jitter" in [0.5, 1.5) × delay
+
+    def _requeue(self, i: int) -> None:
+        self.backoff_timers.pop(i, None)
+        if self.state[i] != BACKOFF:
+            return
+        self.state[i] = READY
+        self.ready.append(i)
+        self._after_change()
+
+    def _skip_from(self, i: int, failed_id: str, *, include_self: bool = False) -> None:
+        """Skip every not-yet-finished descendant of ``i`` (and ``i`` itself if asked)."""
+        reason = f"dependency {failed_id!r} failed"
+        stack = [i] if include_self else list(self.children[i])
+        while stack:
+            j = stack.pop()
+            if self.state[j] != PENDING:
+                continue
+            self.state[j] = SKIPPED
+            self.open_tasks -= 1
+            self.bus.emit("task.skipped", {"task": self.tasks[j].id, "reason": reason, "cause": failed_id})
+            self._wake_waiters(j)
+            stack.extend(self.children[j])
+
+    def _cancel_task(self, i: int, reason: str, usage: Usage | None = None) -> None:
+        timer = self.backoff_timers.pop(i, None)
+        if timer is not None:
+            timer.cancel()
+        self.state[i] = CANCELLED
+        self.open_tasks -= 1
+        fields = {"task": self.tasks[i].id, "reason": reason}
+        self.bus.emit("task.cancelled", self._usage_fields(fields, usage))
+        self._wake_waiters(i)
+
+    # -- waiting on results (for drivers such as the orchestrator) ---------------------------
+    def _wake_waiters(self, i: int) -> None:
+        futures = self.waiters.pop(i, None)
+        if futures:
+            for future in futures:
+                if not future.done():
+                    future.set_result(None)
+
+    async def wait_result(self, task_id: str) -> Any:
+        """Wait until ``task_id`` ends; return its result or raise :class:`TaskFailed`."""
+        i = self.index[task_id]
+        if self.state[i] < COMPLETED:
+            future = self.loop.create_future()
+            self.waiters.setdefault(i, []).append(future)
+            await future
+        if self.state[i] == COMPLETED:
+            return self.results[i]
+        status = STATE_NAMES[self.state[i]]
+        reason = self.run.reason_of(task_id)
+        raise TaskFailed(task_id, status, reason)
+
+    # -- budget, control, finishing ----------------------------------------------------------
+    def spend(self, usage: Usage) -> None:
+        resource = self.budget.spend(usage)
+        if resource is not None:
+            self.exhaust(resource, f"{resource} budget reached")
+
+    def exhaust(self, resource: str, detail: str) -> None:
+        """Stop starting work for good; running work finishes (the time budget cancels it)."""
+        tracker = self.budget
+        if tracker.exhausted is None:
+            tracker.exhausted = resource
+        if self._exceeded_emitted:
+            return
+        self._exceeded_emitted = True
+        spent = tracker.spent
+        self.bus.emit(
+            "budget.exceeded",
+            {
+                "resource": resource,
+                "detail": detail,
+                "spent_usd": spent.cost_usd,
+                "spent_tokens": spent.tokens_in + spent.tokens_out,
+                "spent_steps": spent.steps,
+            },
+        )
+        if resource == "seconds":
+            for task in list(self.running.values()):
+                task.cancel()
+        self.loop.call_soon(self._after_change)
+
+    def _stop_reason(self) -> str:
+        if self.cancel_requested:
+            return "run cancelled"
+        return f"budget exhausted ({self.budget.exhausted})"
+
+    def cancel(self) -> None:
+        if self.cancel_requested or self.finished.done():
+            return
+        self.cancel_requested = True
+        for i, state in enumerate(self.state):
+            if state in (PENDING, READY, BACKOFF):
+                self._cancel_task(i, "run cancelled")
+        self.ready.clear()
+        for blocked in self.blocked.values():
+            blocked.clear()
+        for task in list(self.running.values()):
+            task.cancel()
+        self._after_change()
+
+    def _after_change(self) -> None:
+        self.fill()
+        if self.running or self.finished.done():
+            return
+        if self.budget.exhausted is not None:
+            for i, state in enumerate(self.state):
+                if state in (PENDING, READY, BACKOFF):
+                    self._cancel_task(i, self._stop_reason())
+            self.ready.clear()
+        if self.open_tasks == 0 and not self.driver_open:
+            self.finished.set_result(None)
+
+    def final_status(self) -> str:
+        if self.cancel_requested:
+            return "cancelled"
+        if self.budget.exhausted is not None:
+            return "budget_exhausted"
+        return "failed" if self.any_failed else "completed"
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
