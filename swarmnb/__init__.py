@@ -27,17 +27,15 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Any
-
 # litellm would otherwise fetch its price map over the network at import time.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from ._api import run_graph, run_graph_sync  # noqa: E402
-from ._version import __version__  # noqa: E402
-from .events import EVENT_KINDS, EventBus  # noqa: E402
-from .graph import Task, TaskGraph  # noqa: E402
-from .metrics import METRIC_NAMES, compute_metrics  # noqa: E402
-from .runtime import (  # noqa: E402
+from ._api import run_graph, run_graph_sync
+from ._version import __version__
+from .events import EVENT_KINDS, EventBus
+from .graph import Task, TaskGraph
+from .metrics import METRIC_NAMES, compute_metrics
+from .runtime import (
     Budget,
     BudgetExceeded,
     CapabilityDenied,
@@ -51,7 +49,7 @@ from .runtime import (  # noqa: E402
     TaskFailed,
     TaskTimeout,
 )
-from .trace import ReplayedRun, replay, runs  # noqa: E402
+from .trace import ReplayedRun, replay, runs
 
 __all__ = [
     "EVENT_KINDS",
@@ -84,7 +82,7 @@ _LAZY_MODULES = frozenset({"models", "scenarios", "policies", "orchestrator", "b
 _LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator"}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
     if name in _LAZY_NAMES:

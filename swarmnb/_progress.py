@@ -10,7 +10,9 @@ from .events import TERMINAL_KINDS
 __all__ = ["follow_progress"]
 
 
-def follow_progress(run: Any, *, total: int | None = None, desc: str = "tasks") -> Callable[[], None]:
+def follow_progress(
+    run: Any, *, total: int | None = None, desc: str = "tasks"
+) -> Callable[[], None]:
     """Show a bar that advances as tasks end; returns a function that closes it."""
     from tqdm.auto import tqdm
 

@@ -55,8 +55,15 @@ def _graph_demo(args: argparse.Namespace) -> int:
           f"virtual clock (simulated time), concurrency {args.concurrency}")  # fmt: skip
 
     async def main() -> Any:
-        run = sn.run_graph(graph, _graph_demo_work, max_concurrency=args.concurrency,
-                           clock="virtual", trace=out / "runs", seed=args.seed, name="graph-demo")  # fmt: skip
+        run = sn.run_graph(
+            graph,
+            _graph_demo_work,
+            max_concurrency=args.concurrency,
+            clock="virtual",
+            trace=out / "runs",
+            seed=args.seed,
+            name="graph-demo",
+        )
         follow_progress(run, total=len(graph))
         return await run
 

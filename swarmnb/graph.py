@@ -209,7 +209,7 @@ class TaskGraph:
 
     # -- networkx bridge ---------------------------------------------------------------------
     def to_networkx(self) -> nx.DiGraph:
-        """A ``DiGraph`` with an edge ``dep → task`` per dependency and task fields as attributes."""
+        """A ``DiGraph``: an edge ``dep → task`` per dependency, task fields as node attributes."""
         graph = nx.DiGraph()
         for t in self._tasks.values():
             attrs = {name: getattr(t, name) for name in _TASK_FIELDS if name not in ("id", "deps")}
@@ -229,7 +229,10 @@ class TaskGraph:
         result = cls()
         for node, attrs in graph.nodes(data=True):
             fields_ = {k: v for k, v in attrs.items() if k in _TASK_FIELDS and k != "deps"}
-            meta = {**fields_.pop("meta", {}), **{k: v for k, v in attrs.items() if k not in _TASK_FIELDS}}
+            meta = {
+                **fields_.pop("meta", {}),
+                **{k: v for k, v in attrs.items() if k not in _TASK_FIELDS},
+            }
             fields_.setdefault("prompt", str(node))
             deps = tuple(_node_id(p) for p in graph.predecessors(node))
             result.add_task(Task(id=_node_id(node), deps=deps, meta=meta, **fields_))
@@ -249,7 +252,11 @@ class TaskGraph:
         """The heaviest dependency chain and its total weight (tasks weigh 1 unless given)."""
         self.validate()
         graph = self.to_networkx()
-        weights = dict.fromkeys(graph, 1.0) if weight is None else {n: float(weight.get(n, 1.0)) for n in graph}
+        weights = (
+            dict.fromkeys(graph, 1.0)
+            if weight is None
+            else {n: float(weight.get(n, 1.0)) for n in graph}
+        )
         best: dict[str, tuple[float, str | None]] = {}
         for node in nx.topological_sort(graph):
             preds = [(best[p][0], p) for p in graph.predecessors(node)]

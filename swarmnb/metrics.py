@@ -16,7 +16,15 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["METRIC_NAMES", "compute_metrics", "fold_tasks", "task_table"]
+__all__ = [
+    "METRIC_NAMES",
+    "TASK_COLUMNS",
+    "RunFolder",
+    "compute_metrics",
+    "fold",
+    "fold_tasks",
+    "task_table",
+]
 
 METRIC_NAMES: tuple[str, ...] = (
     "pass_at_1",
@@ -77,20 +85,63 @@ def _new_row(event: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def fold_tasks(events: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """One row per task (by id, in queue order) with its status, attempts, usage and times."""
-    rows: dict[str, dict[str, Any]] = {}
-    for event in events:
+class RunFolder:
+    """Folds a run's events, one at a time, into task rows and run-level tallies.
+
+    One pass, no look-back: the live run, a replay and the dashboard all fold the same way,
+    so they agree exactly.
+    """
+
+    __slots__ = (
+        "area", "decisions", "finished", "last_t", "live", "peak", "rows", "running",
+        "spawn_count", "started",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.started: Mapping[str, Any] | None = None
+        self.finished: Mapping[str, Any] | None = None
+        self.decisions: dict[int, int] = {}
+        self.spawn_count = 0
+        self.live: set[str] = set()
+        self.running = 0
+        self.peak = 0
+        self.area = 0.0
+        self.last_t: float | None = None
+
+    def feed(self, event: Mapping[str, Any]) -> None:
         kind = event["kind"]
-        if not kind.startswith("task."):
-            continue
+        if kind.startswith("task."):
+            self._feed_task(kind, event)
+        elif kind == "run.started":
+            self.started = event
+            self.last_t = event["t"]
+        elif kind == "run.finished":
+            self.finished = event
+        elif kind == "policy.decision":
+            stage = event.get("stage")
+            if stage is not None:
+                self.decisions[int(stage)] = self.decisions.get(int(stage), 0) + 1
+        elif kind == "agent.spawned":
+            self.spawn_count += 1
+
+    def _running_changes(self, t: float, delta: int) -> None:
+        if self.last_t is None:
+            self.last_t = t
+        self.area += self.running * (t - self.last_t)
+        self.last_t = t
+        self.running += delta
+        if self.running > self.peak:
+            self.peak = self.running
+
+    def _feed_task(self, kind: str, event: Mapping[str, Any]) -> None:
         task_id = event["task"]
         if kind == "task.queued":
-            rows[task_id] = _new_row(event)
-            continue
-        row = rows.get(task_id)
+            self.rows[task_id] = _new_row(event)
+            return
+        row = self.rows.get(task_id)
         if row is None:  # a trace cut before the queue event: keep what we can
-            row = rows[task_id] = _new_row(event)
+            row = self.rows[task_id] = _new_row(event)
         if kind == "task.started":
             row["attempts"] += 1
             row["status"] = "running"
@@ -98,20 +149,25 @@ def fold_tasks(events: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]
                 row["started"] = event["t"]
             if event.get("agent") is not None:
                 row["agent"] = event["agent"]
-            continue
+            self.live.add(task_id)
+            self._running_changes(event["t"], +1)
+            return
         if kind in _ATTEMPT_END:
             for name in _USAGE:
                 value = event.get(name)
                 if value:
                     row[name] += value
+            if task_id in self.live:
+                self.live.discard(task_id)
+                self._running_changes(event["t"], -1)
         if kind == "task.retrying":
             row["retries"] += 1
             row["status"] = "retrying"
             row["error"] = event.get("error")
-            continue
+            return
         status = _TERMINAL_STATUS.get(kind)
         if status is None:
-            continue
+            return
         row["status"] = status
         row["finished"] = event["t"]
         if row["started"] is not None:
@@ -123,39 +179,84 @@ def fold_tasks(events: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]
             row["error"] = event.get("error")
         else:
             row["reason"] = event.get("reason")
-    return rows
+
+    def metrics(self) -> dict[str, Any]:
+        """Every DESIGN §4 metric (plus task counts, status and clock)."""
+        rows = self.rows
+        started, finished = self.started, self.finished
+        t_start = started["t"] if started else 0.0
+        t_end = finished["t"] if finished else (self.last_t or t_start)
+        quality: Mapping[str, Any] = (finished or {}).get("quality") or {}
+        status = finished["status"] if finished else "running"
+        n = len(rows)
+        counts = dict.fromkeys(("completed", "failed", "skipped", "cancelled"), 0)
+        totals = dict.fromkeys(("tokens_in", "tokens_out", "cost_usd", "retries"), 0)
+        subtasks = subtasks_done = 0
+        for row in rows.values():
+            if row["status"] in counts:
+                counts[row["status"]] += 1
+            for name in totals:
+                totals[name] += row[name]
+            if row["role"] != "orchestrator":
+                subtasks += 1
+                subtasks_done += row["status"] == "completed"
+        area = self.area + self.running * (
+            t_end - (self.last_t if self.last_t is not None else t_end)
+        )
+        duration = t_end - t_start
+
+        def optional(value: Any) -> float | None:  # None, not NaN, so equal runs compare equal
+            return None if value is None else float(value)
+
+        metrics: dict[str, Any] = {
+            "pass_at_1": optional(quality.get("pass_at_1")),
+            "item_f1": optional(quality.get("item_f1")),
+            "success_rate": float(
+                quality.get("success_rate", 1.0 if status == "completed" else 0.0)
+            ),
+            "critical_steps": _critical_steps(rows, self.decisions),
+            "wall_clock_ms": duration * 1000.0,
+            "tokens_in": int(totals["tokens_in"]),
+            "tokens_out": int(totals["tokens_out"]),
+            "cost_usd": float(totals["cost_usd"]),
+            "retry_count": int(totals["retries"]),
+            "failure_rate": counts["failed"] / n if n else 0.0,
+            "skip_rate": counts["skipped"] / n if n else 0.0,
+            "avg_parallelism": area / duration if duration > 0 else 0.0,
+            "max_parallelism": self.peak,
+            "spawn_count": self.spawn_count,
+            "subtask_finish_rate": subtasks_done / subtasks if subtasks else 0.0,
+            "n_tasks": n,
+            "n_completed": counts["completed"],
+            "n_failed": counts["failed"],
+            "n_skipped": counts["skipped"],
+            "n_cancelled": counts["cancelled"],
+            "status": status,
+            "clock": started.get("clock") if started else None,
+        }
+        for name, value in quality.items():
+            metrics.setdefault(name, value)
+        return metrics
+
+
+def fold(events: Iterable[Mapping[str, Any]]) -> RunFolder:
+    """Fold a whole event stream."""
+    folder = RunFolder()
+    feed = folder.feed
+    for event in events:
+        feed(event)
+    return folder
+
+
+def fold_tasks(events: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """One row per task (by id, in queue order) with its status, attempts, usage and times."""
+    return fold(events).rows
 
 
 def task_table(events: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """The per-task table of a run as a DataFrame (columns in ``TASK_COLUMNS``)."""
     rows = fold_tasks(events)
     return pd.DataFrame.from_records(list(rows.values()), columns=list(TASK_COLUMNS))
-
-
-def _parallelism(events: list[Mapping[str, Any]], start: float, end: float) -> tuple[float, int]:
-    running = 0
-    peak = 0
-    area = 0.0
-    last_t = start
-    live: set[str] = set()
-    for event in events:
-        kind = event["kind"]
-        if kind == "task.started":
-            delta = 1
-            live.add(event["task"])
-        elif kind in _ATTEMPT_END and event["task"] in live:
-            delta = -1
-            live.discard(event["task"])
-        else:
-            continue
-        t = event["t"]
-        area += running * (t - last_t)
-        last_t = t
-        running += delta
-        peak = max(peak, running)
-    area += running * (end - last_t)
-    duration = end - start
-    return (area / duration if duration > 0 else 0.0), peak
 
 
 def _critical_steps(rows: Mapping[str, Mapping[str, Any]], decisions: Mapping[int, int]) -> float:
@@ -186,63 +287,4 @@ def _critical_steps(rows: Mapping[str, Mapping[str, Any]], decisions: Mapping[in
 
 def compute_metrics(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Every DESIGN §4 metric (plus task counts and the run status) from a run's events."""
-    events = list(events)
-    rows = fold_tasks(events)
-    started = next((e for e in events if e["kind"] == "run.started"), None)
-    finished = next((e for e in reversed(events) if e["kind"] == "run.finished"), None)
-    t_start = started["t"] if started else (events[0]["t"] if events else 0.0)
-    t_end = finished["t"] if finished else (events[-1]["t"] if events else 0.0)
-    quality: Mapping[str, Any] = (finished or {}).get("quality") or {}
-    status = finished["status"] if finished else "running"
-
-    decisions: dict[int, int] = {}
-    spawn_count = 0
-    for event in events:
-        if event["kind"] == "policy.decision" and event.get("stage") is not None:
-            decisions[int(event["stage"])] = decisions.get(int(event["stage"]), 0) + 1
-        elif event["kind"] == "agent.spawned":
-            spawn_count += 1
-
-    n = len(rows)
-    counts = {s: 0 for s in ("completed", "failed", "skipped", "cancelled")}
-    for row in rows.values():
-        if row["status"] in counts:
-            counts[row["status"]] += 1
-    subtasks = [row for row in rows.values() if row["role"] != "orchestrator"]
-    avg_par, max_par = _parallelism(events, t_start, t_end)
-
-    def total(name: str) -> Any:
-        return sum(row[name] for row in rows.values())
-
-    def optional(value: Any) -> float | None:  # None, not NaN, so equal runs compare equal
-        return None if value is None else float(value)
-
-    metrics: dict[str, Any] = {
-        "pass_at_1": optional(quality.get("pass_at_1")),
-        "item_f1": optional(quality.get("item_f1")),
-        "success_rate": float(quality.get("success_rate", 1.0 if status == "completed" else 0.0)),
-        "critical_steps": _critical_steps(rows, decisions),
-        "wall_clock_ms": (t_end - t_start) * 1000.0,
-        "tokens_in": int(total("tokens_in")),
-        "tokens_out": int(total("tokens_out")),
-        "cost_usd": float(total("cost_usd")),
-        "retry_count": int(total("retries")),
-        "failure_rate": counts["failed"] / n if n else 0.0,
-        "skip_rate": counts["skipped"] / n if n else 0.0,
-        "avg_parallelism": avg_par,
-        "max_parallelism": max_par,
-        "spawn_count": spawn_count,
-        "subtask_finish_rate": (
-            sum(1 for row in subtasks if row["status"] == "completed") / len(subtasks) if subtasks else 0.0
-        ),
-        "n_tasks": n,
-        "n_completed": counts["completed"],
-        "n_failed": counts["failed"],
-        "n_skipped": counts["skipped"],
-        "n_cancelled": counts["cancelled"],
-        "status": status,
-        "clock": started.get("clock") if started else None,
-    }
-    for name, value in quality.items():
-        metrics.setdefault(name, value)
-    return metrics
+    return fold(events).metrics()

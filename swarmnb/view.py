@@ -60,7 +60,9 @@ class RunView:
             self._metrics_cache = metrics
         return dict(metrics)
 
-    def subscribe(self, subscriber: Callable[[dict[str, Any]], object], *, replay: bool = True) -> Callable[[], None]:
+    def subscribe(
+        self, subscriber: Callable[[dict[str, Any]], object], *, replay: bool = True
+    ) -> Callable[[], None]:
         """Follow the events (past ones first with ``replay``); returns an unsubscribe function."""
         if replay:
             for event in list(self.events):
@@ -76,7 +78,8 @@ class RunView:
     # -- display -----------------------------------------------------------------------------
     def __repr__(self) -> str:
         n_tasks = sum(1 for e in self.events if e["kind"] == "task.queued")
-        return f"<{type(self).__name__} {self.name!r} status={self.status} tasks={n_tasks} clock={self.clock}>"
+        kind = type(self).__name__
+        return f"<{kind} {self.name!r} status={self.status} tasks={n_tasks} clock={self.clock}>"
 
     def _repr_html_(self) -> str:
         m = self.metrics
@@ -85,7 +88,9 @@ class RunView:
             f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{_fmt(m.get(k))}</td></tr>"
             for k in _SUMMARY
         )
-        counts = ", ".join(f"{m[f'n_{s}']} {s}" for s in ("completed", "failed", "skipped", "cancelled"))
+        counts = ", ".join(
+            f"{m[f'n_{s}']} {s}" for s in ("completed", "failed", "skipped", "cancelled")
+        )
         return (
             f"<div class='swarmnb-run'><b>{html.escape(type(self).__name__)} "
             f"{html.escape(self.name)}</b> — {html.escape(self.status)}; {m['n_tasks']} tasks "

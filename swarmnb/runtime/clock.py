@@ -76,10 +76,7 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         return self._now
 
     def _waiting_for_real_work(self) -> bool:
-        return (
-            self._pending_executor_jobs > 0
-            or len(self._selector.get_map()) > self._baseline_fds
-        )
+        return self._pending_executor_jobs > 0 or len(self._selector.get_map()) > self._baseline_fds
 
     def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
         future = super().run_in_executor(executor, func, *args)

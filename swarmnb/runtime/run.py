@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime as _dt
 import threading
 import uuid
@@ -25,7 +26,10 @@ from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..graph import Task, TaskGraph
+from ..metrics import TASK_COLUMNS, RunFolder
 from ..trace.recorder import JsonlRecorder
 from ..trace.store import index_run
 from ..view import RunView
@@ -72,6 +76,7 @@ class Run(RunView):
         self._async_task: asyncio.Future[Any] | None = None
         self._thread_future: concurrent.futures.Future[Any] | None = None
         self.answer: Any = None
+        self._folder = RunFolder()  # folds events as they happen: metrics at no extra pass
 
     # -- RunView hooks -----------------------------------------------------------------------
     @property
@@ -85,6 +90,13 @@ class Run(RunView):
     @property
     def finished(self) -> bool:
         return self._status not in ("pending", "running")
+
+    @property
+    def tasks(self) -> pd.DataFrame:
+        if not self.finished:
+            return super().tasks
+        rows = [dict(row, deps=list(row["deps"])) for row in self._folder.rows.values()]
+        return pd.DataFrame.from_records(rows, columns=list(TASK_COLUMNS))
 
     # -- running -----------------------------------------------------------------------------
     async def _main(self, graph: TaskGraph | None, work: Any, driver: Driver | None) -> Run:
@@ -103,7 +115,8 @@ class Run(RunView):
         )
         recorder = JsonlRecorder(self.trace_path) if self.trace_path is not None else None
         if recorder is not None:
-            sched.bus.subscribe(recorder)
+            sched.bus.add_sink(recorder)
+        sched.bus.subscribe(self._folder.feed)
         with self._lock:
             for subscriber in self._pending_subscribers:
                 sched.bus.subscribe(subscriber)
@@ -121,7 +134,9 @@ class Run(RunView):
                     "clock": self.clock,
                     "max_concurrency": opts["max_concurrency"],
                     "profile_limits": opts["profile_limits"],
-                    "budget": {k: getattr(budget, k) for k in ("usd", "tokens", "seconds", "steps")},
+                    "budget": {
+                        k: getattr(budget, k) for k in ("usd", "tokens", "seconds", "steps")
+                    },
                     "seed": opts["seed"],
                     "n_tasks": len(graph) if graph is not None else 0,
                 },
@@ -133,7 +148,10 @@ class Run(RunView):
                     sched.add(task)
             if budget.seconds is not None:
                 deadline = sched.loop.call_later(
-                    budget.seconds, sched.exhaust, "seconds", f"{budget.seconds}s time budget reached"
+                    budget.seconds,
+                    sched.exhaust,
+                    "seconds",
+                    f"{budget.seconds}s time budget reached",
                 )
             driver_task = None
             if driver is not None:
@@ -158,6 +176,7 @@ class Run(RunView):
                 fields["error"] = f"{type(self._error).__name__}: {self._error}"
             fields.update(self._outcome)
             sched.bus.emit("run.finished", fields)
+            self._metrics_cache = self._folder.metrics()
             self._status = status
             sched.close()
             if recorder is not None:
@@ -180,7 +199,7 @@ class Run(RunView):
     def _index(self) -> None:
         assert self.trace_path is not None
         try:
-            index_run(self.trace_path.parent / "index.sqlite", self)
+            index_run(self.trace_path.parent / "index.sqlite", self, self._folder)
         except Exception as exc:  # the JSONL is the record; the index is a convenience
             import warnings
 
@@ -241,10 +260,8 @@ class Run(RunView):
         if threading.get_ident() == self._thread_id:
             action(sched)
         else:
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: run is over
                 self._loop.call_soon_threadsafe(action, sched)
-            except RuntimeError:  # the loop closed meanwhile: the run is over
-                pass
 
     def pause(self) -> None:
         """Start no new work until :meth:`resume`; running work goes on."""
@@ -310,7 +327,9 @@ class Run(RunView):
         """Record the run's answer and quality scores; they go into ``run.finished``."""
         if answer is not None:
             self.answer = answer
-            self._outcome["answer"] = answer if isinstance(answer, str | int | float) else repr(answer)
+            self._outcome["answer"] = (
+                answer if isinstance(answer, str | int | float) else repr(answer)
+            )
         if quality:
             self._outcome["quality"] = {k: v for k, v in quality.items() if v is not None}
 

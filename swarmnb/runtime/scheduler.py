@@ -36,7 +36,16 @@ if TYPE_CHECKING:
 __all__ = ["Scheduler"]
 
 PENDING, READY, RUNNING, BACKOFF, COMPLETED, FAILED, SKIPPED, CANCELLED = range(8)
-STATE_NAMES = ("pending", "ready", "running", "backoff", "completed", "failed", "skipped", "cancelled")
+STATE_NAMES = (
+    "pending",
+    "ready",
+    "running",
+    "backoff",
+    "completed",
+    "failed",
+    "skipped",
+    "cancelled",
+)
 _RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
 
 
@@ -55,7 +64,11 @@ def _preview(value: Any, limit: int = 200) -> Any:
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    try:
+        text = str(exc)
+    except Exception:  # an exception whose __str__ itself fails must not break the run
+        text = f"<unprintable {type(exc).__name__}>"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class Scheduler:
@@ -127,7 +140,9 @@ class Scheduler:
             raise GraphError(f"duplicate task id {task.id!r}", nodes=(task.id,))
         missing = [d for d in task.deps if d not in self.index]
         if missing:
-            raise GraphError(f"task {task.id!r} depends on unknown {missing}", nodes=(task.id, *missing))
+            raise GraphError(
+                f"task {task.id!r} depends on unknown {missing}", nodes=(task.id, *missing)
+            )
         if task.work is None and self.work is None:
             raise ValueError(f"task {task.id!r} has no work callable and the run has none")
         i = len(self.tasks)
@@ -175,7 +190,10 @@ class Scheduler:
         while ready and len(self.running) < self.limit:
             i = ready.popleft()
             profile = self.tasks[i].profile
-            if profile in self.profile_limits and self.profile_running[profile] >= self.profile_limits[profile]:
+            if (
+                profile in self.profile_limits
+                and self.profile_running[profile] >= self.profile_limits[profile]
+            ):
                 self.blocked[profile].append(i)
                 continue
             if not self._admit(i):
@@ -191,9 +209,11 @@ class Scheduler:
         try:
             budget.admit(usd=estimate, now=self.now())
         except BudgetExceeded as exc:
+            if exc.resource in ("usd", "tokens", "steps") and budget.held:
+                return False  # may fit once running work settles; fill() runs again then
             self.exhaust(exc.resource, str(exc))
             return False
-        budget.reserve(usd=estimate)
+        budget.reserve(usd=estimate, steps=1)
         self.reserved[i] = estimate
         return True
 
@@ -228,7 +248,9 @@ class Scheduler:
             return await fn(task, ctx)
         if self._executor is None:
             workers = int(min(self.limit, 64))
-            self._executor = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="swarmnb-work")
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                workers, thread_name_prefix="swarmnb-work"
+            )
         result = await self.loop.run_in_executor(self._executor, fn, task, ctx)
         if inspect.isawaitable(result):
             result = await result
@@ -248,6 +270,10 @@ class Scheduler:
                     if isinstance(exc, TaskTimeout):
                         raise
                     raise TaskTimeout(f"attempt ran past its {task.timeout}s timeout") from None
+        except BudgetExceeded as exc:  # work asked for more than the budget has left
+            self._end_attempt(i, ctx)
+            self.exhaust(exc.resource, str(exc))
+            self._cancel_task(i, self._stop_reason(), usage=ctx.usage)
         except asyncio.CancelledError:
             if self.state[i] != RUNNING or not (self.cancel_requested or self.budget.exhausted):
                 raise
@@ -272,7 +298,7 @@ class Scheduler:
                 self.ready.appendleft(blocked.popleft())
         budget = self.budget
         if not budget.budget.unlimited:
-            budget.release(usd=self.reserved.pop(i, 0.0))
+            budget.release(usd=self.reserved.pop(i, 0.0), steps=1)
             if ctx.usage is None or ctx.usage.steps == 0:
                 self.spend(Usage(steps=1))
         if ctx.usage is not None:
@@ -345,7 +371,9 @@ class Scheduler:
                 continue
             self.state[j] = SKIPPED
             self.open_tasks -= 1
-            self.bus.emit("task.skipped", {"task": self.tasks[j].id, "reason": reason, "cause": failed_id})
+            self.bus.emit(
+                "task.skipped", {"task": self.tasks[j].id, "reason": reason, "cause": failed_id}
+            )
             self._wake_waiters(j)
             stack.extend(self.children[j])
 

@@ -1,23 +1,24 @@
 """Append a run's events to a JSONL file, one event per line.
 
-The recorder is an event-bus subscriber. It writes through a large buffer (the hot path only
-encodes and appends) and flushes at least every quarter second of real time and when the run
+The recorder is an event-bus sink: it receives each event already encoded and appends it
+through a large buffer, flushing at least every quarter second of real time and when the run
 ends, so a crash loses at most the last few hundred milliseconds of events.
 
 Example::
 
     recorder = JsonlRecorder(Path("runs/r1.jsonl"))
-    bus.subscribe(recorder)
+    bus.add_sink(recorder)
     ...
     recorder.close()
 """
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
+
+from ..events import decode_event
 
 __all__ = ["JsonlRecorder", "read_events"]
 
@@ -26,21 +27,18 @@ _CHECK_EVERY = 256
 
 
 class JsonlRecorder:
-    """Writes events as compact JSON lines; call it with each event."""
+    """Writes encoded events as lines; call it with each line."""
 
-    __slots__ = ("_count", "_encode", "_file", "_last_flush", "path")
+    __slots__ = ("_count", "_file", "_last_flush", "path")
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._file = self.path.open("w", encoding="utf-8", buffering=1 << 20)
-        self._encode = json.JSONEncoder(
-            ensure_ascii=False, separators=(",", ":"), default=_fallback
-        ).encode
         self._count = 0
         self._last_flush = time.monotonic()
 
-    def __call__(self, event: dict[str, Any]) -> None:
-        self._file.write(self._encode(event) + "\n")
+    def __call__(self, line: str) -> None:
+        self._file.write(line + "\n")
         self._count += 1
         if self._count % _CHECK_EVERY == 0:
             now = time.monotonic()
@@ -56,24 +54,16 @@ class JsonlRecorder:
         return f"<JsonlRecorder path={str(self.path)!r} events={self._count}>"
 
 
-def _fallback(value: Any) -> Any:
-    """Encode what JSON cannot (sets, tuples in odd places, objects) as lists or text."""
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=repr)
-    return repr(value)
-
-
 def read_events(path: str | Path) -> list[dict[str, Any]]:
     """Read a JSONL trace; a torn last line (a crash mid-write) is ignored, not fatal."""
     events: list[dict[str, Any]] = []
-    with Path(path).open(encoding="utf-8") as handle:
-        lines = handle.read().splitlines()
+    lines = Path(path).read_bytes().splitlines()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            events.append(json.loads(line))
-        except json.JSONDecodeError:
+            events.append(decode_event(line))
+        except ValueError:
             if number == len(lines):
                 break
             raise ValueError(f"{path}:{number}: not a JSON event line") from None

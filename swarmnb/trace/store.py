@@ -16,11 +16,11 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..metrics import fold_tasks
+from ..metrics import RunFolder
 
 if TYPE_CHECKING:
     from ..view import RunView
@@ -49,15 +49,15 @@ def _connect(db_path: Path) -> Iterator[sqlite3.Connection]:
             yield conn
 
 
-def index_run(db_path: Path, run: RunView) -> None:
-    """Insert (or replace) one finished run and its tasks into the index."""
-    events = run.events
+def index_run(db_path: Path, run: RunView, folder: RunFolder) -> None:
+    """Insert (or replace) one finished run and its tasks (folded from its events)."""
     metrics = run.metrics
-    rows = fold_tasks(events)
+    rows = folder.rows
     with _connect(Path(db_path)) as conn:
         conn.execute("DELETE FROM tasks WHERE run_id = ?", (run.id,))
         conn.execute(
-            "INSERT OR REPLACE INTO runs (run_id, name, status, clock, n_tasks, trace_path, metrics)"
+            "INSERT OR REPLACE INTO runs"
+            " (run_id, name, status, clock, n_tasks, trace_path, metrics)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 run.id,
@@ -73,10 +73,22 @@ def index_run(db_path: Path, run: RunView) -> None:
             "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
-                    run.id, r["id"], r["status"], r["profile"], r["role"], r["attempts"],
-                    r["retries"], r["started"], r["finished"], r["tokens_in"], r["tokens_out"],
-                    r["cost_usd"], r["steps"], r["error"], r["reason"],
-                )  # fmt: skip
+                    run.id,
+                    r["id"],
+                    r["status"],
+                    r["profile"],
+                    r["role"],
+                    r["attempts"],
+                    r["retries"],
+                    r["started"],
+                    r["finished"],
+                    r["tokens_in"],
+                    r["tokens_out"],
+                    r["cost_usd"],
+                    r["steps"],
+                    r["error"],
+                    r["reason"],
+                )
                 for r in rows.values()
             ),
         )
@@ -86,13 +98,22 @@ def runs(trace_dir: str | Path = "runs/", *, tasks: bool = False) -> pd.DataFram
     """The indexed runs under ``trace_dir`` (or, with ``tasks=True``, all their tasks)."""
     db_path = Path(trace_dir) / "index.sqlite"
     if not db_path.exists():
-        raise FileNotFoundError(f"no run index at {db_path}; record a run with trace={str(trace_dir)!r}")
+        raise FileNotFoundError(
+            f"no run index at {db_path}; record a run with trace={str(trace_dir)!r}"
+        )
     with _connect(db_path) as conn:
         if tasks:
             return pd.read_sql_query("SELECT * FROM tasks ORDER BY run_id, rowid", conn)
         frame = pd.read_sql_query("SELECT * FROM runs ORDER BY indexed_at DESC, run_id DESC", conn)
     metrics = frame.pop("metrics").map(json.loads)
-    wanted = ["critical_steps", "wall_clock_ms", "cost_usd", "tokens_in", "tokens_out", "retry_count"]
+    wanted = [
+        "critical_steps",
+        "wall_clock_ms",
+        "cost_usd",
+        "tokens_in",
+        "tokens_out",
+        "retry_count",
+    ]
     for name in wanted:
         frame[name] = metrics.map(lambda m, name=name: m.get(name))
     return frame
