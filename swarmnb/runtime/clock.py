@@ -101,11 +101,25 @@ def run_in_new_loop(coro_fn: Callable[[], Coroutine[Any, Any, Any]], clock: Cloc
         return loop.run_until_complete(coro_fn())
     finally:
         try:
+            _cancel_leftovers(loop)
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.run_until_complete(loop.shutdown_default_executor())
         finally:
             asyncio.set_event_loop(None)
             loop.close()
+
+
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel tasks still pending on a loop about to close (as ``asyncio.run`` does).
+
+    Libraries start background tasks on whatever loop they meet (litellm's logging worker,
+    for one); cancelling them here keeps a closed loop from printing "Task was destroyed".
+    """
+    leftovers = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in leftovers:
+        task.cancel()
+    if leftovers:
+        loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
 
 
 def start_in_thread(

@@ -1,0 +1,214 @@
+"""``Swarm``: an orchestrator, a frozen pool of subagent profiles, and a policy.
+
+A swarm solves scenarios. Each :meth:`Swarm.solve` is one *episode*: the policy looks at the
+scenario and decides how wide to go (or lets a model orchestrate), subagents run in parallel
+on the runtime's scheduler — retries, timeouts, budgets, failure cascades and the trace come
+with it — and the merged answer is graded. A learning policy is updated with the episode's
+reward afterwards.
+
+Example::
+
+    swarm = sn.Swarm(policy=sn.policies.Heuristic(),
+                     subagents={"small": "sim/small", "large": "sim/large"},
+                     orchestrator_model="sim/orchestrator", clock="virtual")
+    ep = await swarm.solve(sn.scenarios.WideSearch(n_items=100, seed=0))
+    ep.metrics["item_f1"], ep.metrics["critical_steps"], ep.answer
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Generator, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..policies import Decision, Heuristic, Observation, Policy, episode_reward
+from ..runtime.budget import Budget
+from ..runtime.clock import check_clock
+from ..runtime.run import Run, start_run
+from .episode import EpisodeDriver, describe
+
+__all__ = ["Episode", "Swarm"]
+
+DEFAULT_SUBAGENTS = {"small": "sim/small", "large": "sim/large"}
+
+
+class Episode:
+    """One solved (or running) scenario: the run, the decision, the answer and the reward."""
+
+    def __init__(
+        self, *, swarm: Swarm, run: Run, scenario: Any, decision: Decision, observation: Observation
+    ) -> None:
+        self.swarm = swarm
+        self.run = run
+        self.scenario = scenario
+        self.decision = decision
+        self.observation = observation
+        self.reward: float | None = None
+        self._learned = False
+
+    def __await__(self) -> Generator[Any, None, Episode]:
+        return self._finish().__await__()
+
+    async def _finish(self) -> Episode:
+        await self.run
+        self.swarm._learn(self)
+        return self
+
+    # -- results -----------------------------------------------------------------------------
+    @property
+    def answer(self) -> Any:
+        return self.run.answer
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self.run.metrics
+
+    @property
+    def tasks(self) -> Any:
+        return self.run.tasks
+
+    @property
+    def status(self) -> str:
+        return self.run.status
+
+    @property
+    def trace_path(self) -> Path | None:
+        return self.run.trace_path
+
+    def dashboard(self, **options: Any) -> Any:
+        return self.run.dashboard(**options)
+
+    def __repr__(self) -> str:
+        m = self.metrics if self.run.finished else {}
+        quality = m.get("item_f1") if m.get("item_f1") is not None else m.get("pass_at_1")
+        shown = f" quality={quality:.3f}" if isinstance(quality, float) else ""
+        steps = f" critical_steps={m['critical_steps']:.0f}" if m else ""
+        return (
+            f"<Episode {self.scenario.name} policy={self.swarm.policy.name} "
+            f"{describe(self.decision)} status={self.status}{shown}{steps}>"
+        )
+
+
+class Swarm:
+    """The K2.5-style swarm: configure once, solve many scenarios."""
+
+    def __init__(
+        self,
+        *,
+        policy: Policy | None = None,
+        subagents: Mapping[str, str] | None = None,
+        orchestrator_model: str = "sim/orchestrator",
+        max_subagents: int = 100,
+        max_concurrency: int | None = 64,
+        profile_limits: Mapping[str, int] | None = None,
+        budget: Budget | None = None,
+        clock: str = "virtual",
+        trace: str | Path | None = "runs/",
+        seed: int = 0,
+        max_orchestrator_steps: int = 100,
+        max_subagent_steps: int = 100,
+        max_single_agent_steps: int = 1000,
+        learn: bool = True,
+        model_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.policy = policy if policy is not None else Heuristic()
+        if not isinstance(self.policy, Policy):
+            raise TypeError(f"policy must be a swarmnb Policy, not {type(self.policy).__name__}")
+        self.subagents = dict(subagents if subagents is not None else DEFAULT_SUBAGENTS)
+        if not self.subagents or not all(isinstance(m, str) and m for m in self.subagents.values()):
+            raise ValueError("subagents must map profile names to model strings")
+        for name, value in (
+            ("max_subagents", max_subagents),
+            ("max_orchestrator_steps", max_orchestrator_steps),
+            ("max_subagent_steps", max_subagent_steps),
+            ("max_single_agent_steps", max_single_agent_steps),
+        ):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be an int ≥ 1, not {value!r}")
+        self.orchestrator_model = orchestrator_model
+        self.max_subagents = max_subagents
+        self.max_concurrency = max_concurrency
+        self.profile_limits = dict(profile_limits or {})
+        self.budget = budget
+        self.clock = check_clock(clock)
+        self.trace = trace
+        self.seed = seed
+        self.max_orchestrator_steps = max_orchestrator_steps
+        self.max_subagent_steps = max_subagent_steps
+        self.max_single_agent_steps = max_single_agent_steps
+        self.learn = learn
+        self.model_options = dict(model_options or {})
+        self.last: Episode | None = None
+        self._rng = random.Random(seed)
+
+    def observe(self, scenario: Any) -> Observation:
+        return Observation.of(
+            scenario,
+            profiles=tuple(self.subagents),
+            max_subagents=self.max_subagents,
+            budget_usd=self.budget.usd if self.budget else None,
+        )
+
+    def start(self, scenario: Any, *, seed: int | None = None) -> Episode:
+        """Start an episode now (inside a running loop); ``await`` the episode to finish it."""
+        seed = self.seed if seed is None else seed
+        observation = self.observe(scenario)
+        decision = self.policy.decide(observation, self._rng)
+        driver = EpisodeDriver(
+            self, scenario, decision, observation, seed=seed, policy_name=self.policy.name
+        )
+        run = start_run(
+            driver=driver,
+            max_concurrency=self.max_concurrency,
+            profile_limits=self.profile_limits,
+            budget=self.budget,
+            clock=self.clock,
+            trace=self.trace,
+            seed=seed,
+            name=f"{self.policy.name}:{scenario.key}",
+        )
+        self.last = Episode(
+            swarm=self, run=run, scenario=scenario, decision=decision, observation=observation
+        )
+        return self.last
+
+    async def solve(self, scenario: Any, *, seed: int | None = None) -> Episode:
+        """Run one episode to the end and return it (the policy learns from it)."""
+        return await self.start(scenario, seed=seed)
+
+    def solve_sync(self, scenario: Any, *, seed: int | None = None) -> Episode:
+        """:meth:`solve` from plain code, or from inside a running loop (blocks)."""
+        from ..runtime.clock import run_in_new_loop, start_in_thread
+
+        async def main() -> Episode:
+            return await self.solve(scenario, seed=seed)
+
+        try:
+            import asyncio
+
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return run_in_new_loop(main, self.clock)
+        return start_in_thread(main, self.clock).result()
+
+    def _learn(self, episode: Episode) -> None:
+        if episode._learned:
+            return
+        episode._learned = True
+        baseline = float(episode.observation.features.get("est_steps_single", 1.0))
+        episode.reward = episode_reward(episode.metrics, baseline_steps=baseline)
+        if self.learn:
+            self.policy.update(episode.observation, episode.decision, episode.reward)
+
+    def dashboard(self, **options: Any) -> Any:
+        """The dashboard of the latest episode (live while it runs)."""
+        if self.last is None:
+            raise RuntimeError("no episode yet: ep = swarm.start(scenario), then swarm.dashboard()")
+        return self.last.dashboard(**options)
+
+    def __repr__(self) -> str:
+        return (
+            f"Swarm(policy={self.policy!r}, subagents={self.subagents}, "
+            f"max_subagents={self.max_subagents}, clock={self.clock!r})"
+        )

@@ -1,0 +1,28 @@
+"""Policies decide when and how wide to parallelize an episode.
+
+- :class:`Single` — one agent, the whole goal, sequentially (the baseline);
+- :class:`Heuristic` — width from the scenario's structure;
+- :class:`Bandit` — learns width and profile online from episode rewards;
+- :class:`LLM` — a model orchestrates through ``create_subagent`` / ``assign_task``;
+- :class:`FixedWidth` — a fixed width, for sweeps.
+
+Every policy maps an :class:`Observation` to a :class:`Decision` that carries its log-prob, so
+a trainable policy can learn from the traces.
+"""
+
+from ._base import Decision, Observation, Policy, episode_reward
+from .bandit import Bandit
+from .fixed import FixedWidth, Heuristic, Single
+from .llm import LLM
+
+__all__ = [
+    "LLM",
+    "Bandit",
+    "Decision",
+    "FixedWidth",
+    "Heuristic",
+    "Observation",
+    "Policy",
+    "Single",
+    "episode_reward",
+]
