@@ -12,6 +12,7 @@ merges the results, grades the answer and records the scores in ``run.finished``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -124,10 +125,8 @@ class EpisodeDriver:
             )
         results: dict[str, str] = {}
         for sub in subtasks:
-            try:
+            with contextlib.suppress(TaskFailed):  # a missing result is graded as missing
                 results[sub.id] = await run.result(sub.id)
-            except TaskFailed:
-                pass
         return results, None, max(depth.values(), default=0)
 
     # -- LLM episodes ------------------------------------------------------------------------
@@ -143,7 +142,7 @@ class EpisodeDriver:
         results: dict[str, str] = {}
         final: str | None = None
         stage = 0
-        for stage in range(self.swarm.max_orchestrator_steps):  # noqa: B007 - used after loop
+        for stage in range(self.swarm.max_orchestrator_steps):
             snapshot = list(messages)
 
             async def turn(task: Any, ctx: Any, snapshot: list[dict[str, Any]] = snapshot) -> Any:
@@ -200,10 +199,11 @@ class EpisodeDriver:
                 return f"ERROR: no subagent named {args.get('agent')!r}; create it first"
             prompt = str(args.get("prompt", ""))
             task_id = f"s{stage:03d}-{n:03d}"
+            steps = self.swarm.max_subagent_steps
             run.submit(
                 prompt, id=task_id, profile=agent.profile, role=self.scenario.role, stage=stage,
                 agent=agent.id, max_retries=1,
-                work=self._agent_work(agent, lambda ctx, p=prompt: p, self.swarm.max_subagent_steps),
+                work=self._agent_work(agent, lambda ctx, p=prompt: p, steps),
             )  # fmt: skip
             try:
                 result = await run.result(task_id)
