@@ -19,11 +19,30 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ..runtime.errors import SwarmError
 
-__all__ = ["Agent", "AgentLimitReached", "AgentPool", "StepLimitReached", "run_agent"]
+__all__ = [
+    "Agent",
+    "AgentLimitReached",
+    "AgentPool",
+    "ContextStrategy",
+    "StepLimitReached",
+    "run_agent",
+]
+
+
+class ContextStrategy(Protocol):
+    """Rewrites an agent's conversation before a turn so that it fits (keep, drop, summarize).
+
+    ``fit`` returns the messages to send; it may call a model itself (through ``ctx``, so the
+    cost and steps are counted).
+    """
+
+    async def fit(
+        self, messages: list[dict[str, Any]], *, agent: Agent, scenario: Any, ctx: Any
+    ) -> list[dict[str, Any]]: ...
 
 
 class AgentLimitReached(SwarmError):
@@ -120,12 +139,14 @@ async def run_agent(
     max_steps: int,
     seed: int,
     model_options: Mapping[str, Any] | None = None,
+    context: ContextStrategy | None = None,
 ) -> str:
     """Run ``agent`` on ``prompt`` with the scenario's tools until it answers.
 
     Each turn is one model call; the tool calls of a turn run concurrently. Every model call
-    and every tool call counts as a step. Raises :class:`StepLimitReached` after
-    ``max_steps`` turns without a final answer.
+    and every tool call counts as a step. Before each turn a ``context`` strategy may rewrite
+    the conversation to fit the model's window (``None`` keeps everything). Raises
+    :class:`StepLimitReached` after ``max_steps`` turns without a final answer.
     """
     from ..models import complete
 
@@ -136,6 +157,8 @@ async def run_agent(
     ]
     tools = scenario.tools()
     for _ in range(max_steps):
+        if context is not None:
+            messages = await context.fit(messages, agent=agent, scenario=scenario, ctx=ctx)
         reply = await complete(
             model=agent.model, messages=messages, tools=tools, ctx=ctx, seed=seed,
             **dict(model_options or {}),

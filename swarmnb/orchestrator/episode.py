@@ -71,11 +71,12 @@ class EpisodeDriver:
     # -- plan episodes -----------------------------------------------------------------------
     def _agent_work(self, agent: Agent, render: Callable[[Any], str], max_steps: int) -> Any:
         scenario, seed, options = self.scenario, self.seed, self.swarm.model_options
+        context = self.swarm.context
 
         async def work(task: Any, ctx: Any) -> str:
             return await run_agent(
                 agent, render(ctx), scenario=scenario, ctx=ctx, max_steps=max_steps,
-                seed=seed, model_options=options,
+                seed=seed, model_options=options, context=context,
             )  # fmt: skip
 
         return work

@@ -26,6 +26,7 @@ from ..policies import Decision, Heuristic, Observation, Policy, episode_reward
 from ..runtime.budget import Budget
 from ..runtime.clock import check_clock
 from ..runtime.run import Run, start_run
+from .agents import ContextStrategy
 from .episode import EpisodeDriver, describe
 
 __all__ = ["Episode", "Swarm"]
@@ -111,6 +112,7 @@ class Swarm:
         max_single_agent_steps: int = 1000,
         learn: bool = True,
         model_options: Mapping[str, Any] | None = None,
+        context: ContextStrategy | None = None,
     ) -> None:
         self.policy = policy if policy is not None else Heuristic()
         if not isinstance(self.policy, Policy):
@@ -139,6 +141,7 @@ class Swarm:
         self.max_single_agent_steps = max_single_agent_steps
         self.learn = learn
         self.model_options = dict(model_options or {})
+        self.context = context
         self.last: Episode | None = None
         self._rng = random.Random(seed)
 

@@ -100,7 +100,7 @@ class Bandit(Policy):
             width=arm[0],
             profile=arm[1],
             logprob=math.log(probs[arm]),
-            probs={f"{w}/{p}": round(q, 6) for (w, p), q in probs.items()},
+            probs={f"{w}/{p}": q for (w, p), q in probs.items()},
         )
 
     # -- learning ----------------------------------------------------------------------------

@@ -67,7 +67,6 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
     def __init__(self, start: float = 0.0) -> None:
         super().__init__()
         self._now = float(start)
-        self._pending_executor_jobs = 0
         self._selector = _SkippingSelector(self._selector, self)  # type: ignore[assignment]
         # Only the loop's self-pipe is registered at construction.
         self._baseline_fds = len(self._selector.get_map())
@@ -76,16 +75,25 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         return self._now
 
     def _waiting_for_real_work(self) -> bool:
-        return self._pending_executor_jobs > 0 or len(self._selector.get_map()) > self._baseline_fds
+        return len(self._selector.get_map()) > self._baseline_fds
 
     def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
-        future = super().run_in_executor(executor, func, *args)
-        self._pending_executor_jobs += 1
+        """Run ``func`` inline, now, and return a finished future.
 
-        def _done(_: asyncio.Future[Any]) -> None:
-            self._pending_executor_jobs -= 1
-
-        future.add_done_callback(_done)
+        A simulation must not depend on which thread finishes first: libraries hand work to
+        executors (litellm runs every provider call through one), and thread timing would leak
+        into the order of events. Inline, that work takes no simulated time and every run with
+        the same inputs is identical.
+        """
+        future = self.create_future()
+        try:
+            result = func(*args)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
         return future
 
 

@@ -114,6 +114,7 @@ class Scheduler:
         self.backoff_timers: dict[int, asyncio.TimerHandle] = {}
         self.waiters: dict[int, list[asyncio.Future[Any]]] = {}
         self.reserved: dict[int, float] = {}  # budget held by each running attempt
+        self.reasons: dict[int, str] = {}  # why a task ended without completing
         self.open_tasks = 0
         self.any_failed = False
         self.paused = False
@@ -342,6 +343,7 @@ class Scheduler:
         self.state[i] = FAILED
         self.open_tasks -= 1
         self.any_failed = True
+        self.reasons[i] = error
         fields = {"task": task.id, "attempt": ctx.attempt, "error": error}
         self.bus.emit("task.failed", self._usage_fields(fields, ctx.usage))
         self._wake_waiters(i)
@@ -370,6 +372,7 @@ class Scheduler:
             if self.state[j] != PENDING:
                 continue
             self.state[j] = SKIPPED
+            self.reasons[j] = reason
             self.open_tasks -= 1
             self.bus.emit(
                 "task.skipped", {"task": self.tasks[j].id, "reason": reason, "cause": failed_id}
@@ -382,6 +385,7 @@ class Scheduler:
         if timer is not None:
             timer.cancel()
         self.state[i] = CANCELLED
+        self.reasons[i] = reason
         self.open_tasks -= 1
         fields = {"task": self.tasks[i].id, "reason": reason}
         self.bus.emit("task.cancelled", self._usage_fields(fields, usage))
@@ -405,8 +409,7 @@ class Scheduler:
         if self.state[i] == COMPLETED:
             return self.results[i]
         status = STATE_NAMES[self.state[i]]
-        reason = self.run.reason_of(task_id)
-        raise TaskFailed(task_id, status, reason)
+        raise TaskFailed(task_id, status, self.reasons.get(i, status))
 
     # -- budget, control, finishing ----------------------------------------------------------
     def spend(self, usage: Usage) -> None:

@@ -237,3 +237,43 @@ def test_rng_is_deterministic_per_task_and_attempt():
 def test_empty_graph_completes():
     run = run_virtual(sn.TaskGraph(), sleeper({}))
     assert run.status == "completed" and run.metrics["n_tasks"] == 0
+
+
+def test_driver_submits_tasks_and_awaits_results():
+    from swarmnb.runtime import start_run
+    from swarmnb.runtime.clock import run_in_new_loop
+
+    async def work(task, ctx):
+        await asyncio.sleep(2.0)
+        if task.id == "bad":
+            raise ValueError("no good")
+        return sum(ctx.inputs.values()) + 1 if task.deps else 1
+
+    async def driver(run):
+        run.submit("first", id="one")
+        run.submit("second", id="two", deps=["one"])
+        run.submit("broken", id="bad")
+        run.submit("after broken", id="never", deps=["bad"])
+        run.emit("policy.decision", stage=0, action="assign")
+        assert await run.result("two") == 2
+        with pytest.raises(sn.TaskFailed) as failed:
+            await run.result("never")
+        assert failed.value.status == "skipped" and "'bad' failed" in failed.value.reason
+        with pytest.raises(sn.GraphError, match="unknown"):
+            run.submit("orphan", id="orphan", deps=["missing"])
+        run.set_outcome(answer="done", success_rate=0.5)
+        return "done"
+
+    async def main():
+        return await start_run(work, driver=driver, clock="virtual", trace=None)
+
+    run = run_in_new_loop(main, "virtual")
+    assert run.status == "failed" and run.answer == "done"
+    assert run.metrics["success_rate"] == 0.5
+    assert statuses(run) == {
+        "one": "completed",
+        "two": "completed",
+        "bad": "failed",
+        "never": "skipped",
+    }
+    assert run.metrics["wall_clock_ms"] == 4000.0

@@ -63,15 +63,20 @@ def test_virtual_loop_jumps_to_timers():
         loop.close()
 
 
-def test_virtual_loop_waits_for_threads_for_real():
+def test_virtual_loop_runs_executor_jobs_inline_in_zero_time():
+    import threading
+
     async def main():
         loop = asyncio.get_running_loop()
-        value = await loop.run_in_executor(None, sum, [1, 2, 3])
+        value = await loop.run_in_executor(None, threading.get_ident)
+        failing = loop.run_in_executor(None, int, "x")
+        with pytest.raises(ValueError):
+            await failing
         await asyncio.sleep(10)
         return value, loop.time()
 
     value, now = run_in_new_loop(main, "virtual")
-    assert value == 6 and now >= 10.0
+    assert value == threading.get_ident() and now == 10.0
 
 
 def test_wall_clock_equals_longest_duration_weighted_path():
