@@ -20,7 +20,8 @@ def scenarios(draw):
     script: dict[str, list[str]] = {}
     for i in range(n):
         k = draw(st.integers(min_value=0, max_value=min(3, i)))
-        deps = sorted(set(draw(st.lists(st.integers(0, i - 1), min_size=k, max_size=k)))) if k else []
+        picks = draw(st.lists(st.integers(0, i - 1), min_size=k, max_size=k)) if k else []
+        deps = sorted(set(picks))
         profile = draw(st.sampled_from([None, "small", "large"]))
         timeout = draw(st.sampled_from([None, None, 2.0, 5.0]))
         graph.add(

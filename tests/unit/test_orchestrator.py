@@ -71,7 +71,7 @@ def test_llm_orchestrator_drives_through_k25_tools():
     assert ep.metrics["spawn_count"] >= 1
     # critical steps: per stage, the orchestrator's turn plus its slowest subagent
     expected = 0
-    for stage, group in tasks.groupby("stage"):
+    for _stage, group in tasks.groupby("stage"):
         main = group[group["role"] == "orchestrator"]["steps"].clip(lower=1).sum()
         sub = group[group["role"] != "orchestrator"]["steps"].clip(lower=1).max()
         expected += main + (0 if sub != sub else sub)

@@ -18,7 +18,8 @@ def test_all_is_honest():
 
 def test_error_hierarchy():
     assert issubclass(sn.GraphError, sn.SwarmError) and issubclass(sn.GraphError, ValueError)
-    assert issubclass(sn.TaskTimeout, sn.RetryableError) and issubclass(sn.TaskTimeout, TimeoutError)
+    assert issubclass(sn.TaskTimeout, sn.RetryableError)
+    assert issubclass(sn.TaskTimeout, TimeoutError)
     assert issubclass(sn.CapabilityDenied, PermissionError)
     assert issubclass(sn.StructuredOutputError, sn.ModelError)
     for name in ("BudgetExceeded", "TaskFailed", "ModelError", "RetryableError"):
@@ -26,7 +27,8 @@ def test_error_hierarchy():
 
 
 def test_event_kinds_match_the_design():
-    assert {"run.started", "task.retrying", "policy.decision", "capability.denied"} <= sn.EVENT_KINDS
+    expected = {"run.started", "task.retrying", "policy.decision", "capability.denied"}
+    assert expected <= sn.EVENT_KINDS
     assert len(sn.EVENT_KINDS) == 17
 
 

@@ -54,7 +54,8 @@ def test_sqlite_index_lists_runs_and_tasks(recorded, tmp_path):
     assert row["critical_steps"] == recorded.metrics["critical_steps"]
     tasks = sn.runs(tmp_path, tasks=True)
     assert len(tasks) == 300
-    assert (tasks["status"].value_counts().to_dict()) == recorded.tasks["status"].value_counts().to_dict()
+    counts = recorded.tasks["status"].value_counts().to_dict()
+    assert tasks["status"].value_counts().to_dict() == counts
 
 
 def test_torn_last_line_is_tolerated(recorded, tmp_path):
@@ -75,7 +76,7 @@ def test_replay_errors_are_clear(tmp_path):
         sn.replay(empty)
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"kind": "run.started"}\nnot json\n{"kind": "x"}\n')
-    with pytest.raises(ValueError, match="broken.jsonl:2"):
+    with pytest.raises(ValueError, match=r"broken\.jsonl:2"):
         sn.replay(broken)
     with pytest.raises(FileNotFoundError, match="no run index"):
         sn.runs(tmp_path / "nothing")
