@@ -79,10 +79,10 @@ def _graph_demo(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    try:
-        from swarmnb.orchestrator import demo as swarm_demo
-    except ImportError:
+    if args.graph:
         return _graph_demo(args)
+    from swarmnb.orchestrator import demo as swarm_demo
+
     return swarm_demo.main(args)
 
 
@@ -108,9 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the main job headless on the embedded sim models")
     demo.add_argument("--out", default="reports/demo", help="folder for the report and trace")
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--items", type=int, default=100, help="WideSearch items (swarm demo)")
+    demo.add_argument("--episodes", type=int, default=3, help="seeds per policy (swarm demo)")
+    demo.add_argument("--graph", action="store_true", help="run the task-graph demo instead")
     demo.add_argument("--tasks", type=int, default=3000, help="graph demo size")
-    demo.add_argument("--concurrency", type=int, default=64)
-    demo.add_argument("--graph", action="store_true", help="run the task-graph demo")
+    demo.add_argument("--concurrency", type=int, default=64, help="graph demo concurrency")
     demo.set_defaults(func=_demo)
     rep = sub.add_parser("replay", help="print the metrics of a recorded run")
     rep.add_argument("trace", help="a JSONL trace file")
@@ -123,8 +125,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "graph", False):
-        return _graph_demo(args)
     try:
         return int(args.func(args))
     except (FileNotFoundError, ValueError) as exc:
