@@ -85,7 +85,8 @@ def write_report(frame: pd.DataFrame, out: Path, *, n_items: int) -> Path:
 <html><head><meta charset="utf-8"><title>swarmnb demo — WideSearch ({n_items} items)</title>
 {head}
 <style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}}
-table{{border-collapse:collapse}}td,th{{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:right}}
+table{{border-collapse:collapse}}
+td,th{{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:right}}
 .note{{background:#fff6d6;padding:.6rem;border-left:4px solid #e0b000}}</style></head>
 <body><h1>Single agent vs Heuristic swarm — WideSearch, {n_items} items</h1>
 <p class="note">{html.escape(SIM_NOTE)}</p>

@@ -5,6 +5,8 @@ injected 429s (Retry-After must be honoured) and a hanging request (a client tim
 retry). The episode must end with exactly the answer of the same episode in-process.
 """
 
+import itertools
+
 import swarmnb as sn
 from swarmnb.models import serve_sim
 from swarmnb.scenarios import WideSearch
@@ -40,7 +42,7 @@ def test_swarm_over_http_with_faults_matches_in_process(tmp_path):
     assert remote.metrics["spawn_count"] == local.metrics["spawn_count"]
     # the first request (the orchestrator's first turn) met three 429s: each retry waited
     assert faults[:3] == ["429", "429", "429"]
-    gaps = [later - earlier for earlier, later in zip(arrivals[:3], arrivals[1:4], strict=True)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals[:4])]
     assert all(gap >= RETRY_AFTER for gap in gaps), gaps
     # a request hung past the client timeout and was retried
     assert "timeout" in faults
