@@ -199,7 +199,7 @@ class Run(RunView):
     def _index(self) -> None:
         assert self.trace_path is not None
         try:
-            index_run(self.trace_path.parent / "index.sqlite", self, self._folder)
+            index_run(self.trace_path.parent / "index.sqlite", self)
         except Exception as exc:  # the JSONL is the record; the index is a convenience
             import warnings
 

@@ -92,12 +92,14 @@ class Scheduler:
         self.limit = max_concurrency if max_concurrency is not None else float("inf")
         self.profile_limits = profile_limits
         self.budget = budget
+        self._budget_limited = not budget.budget.unlimited
         self.seed = seed
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self._jitter = random.Random(seed)
         self.loop = asyncio.get_running_loop()
-        self._t0 = self.loop.time()
+        self._loop_time = self.loop.time
+        self._t0 = self._loop_time()
         self.bus: EventBus = EventBus(run.id, time_fn=self.now)
 
         self.tasks: list[Task] = []
@@ -129,7 +131,7 @@ class Scheduler:
 
     # -- time and lookup ---------------------------------------------------------------------
     def now(self) -> float:
-        return self.loop.time() - self._t0
+        return self._loop_time() - self._t0
 
     def result_of(self, task_id: str) -> Any:
         return self.results[self.index[task_id]]
@@ -203,9 +205,9 @@ class Scheduler:
             self._launch(i)
 
     def _admit(self, i: int) -> bool:
-        budget = self.budget
-        if budget.budget.unlimited:
+        if not self._budget_limited:
             return True
+        budget = self.budget
         estimate = self._estimate(i)
         try:
             budget.admit(usd=estimate, now=self.now())
@@ -262,7 +264,10 @@ class Scheduler:
         fn = task.work or self.work
         try:
             if task.timeout is None:
-                result = await self._call(fn, task, ctx)  # type: ignore[arg-type]
+                if self._async_cache.get(fn):  # the common case, without an extra frame
+                    result = await fn(task, ctx)  # type: ignore[misc]
+                else:
+                    result = await self._call(fn, task, ctx)  # type: ignore[arg-type]
             else:
                 try:
                     async with asyncio.timeout(task.timeout):
@@ -297,8 +302,8 @@ class Scheduler:
             blocked = self.blocked[task.profile]
             if blocked:
                 self.ready.appendleft(blocked.popleft())
-        budget = self.budget
-        if not budget.budget.unlimited:
+        if self._budget_limited:
+            budget = self.budget
             budget.release(usd=self.reserved.pop(i, 0.0), steps=1)
             if ctx.usage is None or ctx.usage.steps == 0:
                 self.spend(Usage(steps=1))
