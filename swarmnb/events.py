@@ -112,24 +112,26 @@ class EventBus:
         self._lock = threading.RLock()
 
     def emit(self, kind: str, fields: dict[str, Any] | None = None) -> Event:
-        """Append one event stamped with version, run, sequence number and time."""
-        event: Event = {
-            "v": EVENT_VERSION,
-            "run": self.run_id,
-            "seq": len(self._lines),
-            "t": self._time(),
-            "kind": kind,
-        }
+        """Append one event stamped with version, run, sequence number and time.
+
+        Call it from the run's own thread (the scheduler does); it takes no lock.
+        """
+        lines = self._lines
         if fields:
-            event.update(fields)
+            event: Event = {
+                "v": EVENT_VERSION, "run": self.run_id, "seq": len(lines), "t": self._time(),
+                "kind": kind, **fields,
+            }  # fmt: skip
+        else:
+            event = {
+                "v": EVENT_VERSION, "run": self.run_id, "seq": len(lines), "t": self._time(),
+                "kind": kind,
+            }  # fmt: skip
         line = encode_event(event)
-        with self._lock:
-            self._lines.append(line)
-            subscribers = self._subscribers
-            sinks = self._sinks
-        for sink in sinks:
+        lines.append(line)
+        for sink in self._sinks:
             sink(line)
-        for subscriber in subscribers:
+        for subscriber in self._subscribers:
             try:
                 subscriber(event)
             except Exception:
@@ -139,39 +141,38 @@ class EventBus:
 
     @property
     def lines(self) -> list[str]:
-        """The encoded events so far (a snapshot)."""
-        with self._lock:
-            return list(self._lines)
+        """The encoded events so far (a snapshot; safe from any thread)."""
+        return list(self._lines)
 
     @property
     def events(self) -> list[Event]:
         """The events so far, decoded (new ones are decoded once and kept)."""
-        with self._lock:
+        with self._lock:  # readers on several threads must not decode the same tail twice
             decoded = self._decoded
-            if len(decoded) < len(self._lines):
-                decoded.extend(map(decode_event, self._lines[len(decoded) :]))
+            lines = list(self._lines)
+            if len(decoded) < len(lines):
+                decoded.extend(map(decode_event, lines[len(decoded) :]))
             return list(decoded)
 
     def add_sink(self, sink: Callable[[str], object]) -> None:
         """Receive every encoded line from now on (the JSONL recorder uses this)."""
-        with self._lock:
-            self._sinks = (*self._sinks, sink)
+        self._sinks = (*self._sinks, sink)
 
     def subscribe(self, subscriber: Subscriber, *, replay: bool = True) -> Callable[[], None]:
         """Call ``subscriber(event)`` for every event; with ``replay``, first for past ones.
 
-        Returns a function that detaches the subscriber. Safe to call from any thread.
+        Returns a function that detaches the subscriber. Call it on the run's thread, or once
+        the run has ended (``Run.subscribe`` takes care of that from any thread), so that no
+        live event can overtake a past one.
         """
-        with self._lock:  # held while catching up, so no live event can overtake a past one
-            if replay:
-                for line in self._lines:
-                    subscriber(decode_event(line))
-            self._subscribers = (*self._subscribers, subscriber)
+        if replay:
+            for line in list(self._lines):
+                subscriber(decode_event(line))
+        self._subscribers = (*self._subscribers, subscriber)
         return lambda: self.unsubscribe(subscriber)
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
-        with self._lock:
-            self._subscribers = tuple(s for s in self._subscribers if s is not subscriber)
+        self._subscribers = tuple(s for s in self._subscribers if s is not subscriber)
 
     def __len__(self) -> int:
         return len(self._lines)

@@ -20,6 +20,8 @@ import asyncio
 import concurrent.futures
 import contextlib
 import datetime as _dt
+import functools
+import gc
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
@@ -40,6 +42,7 @@ from .scheduler import COMPLETED, Scheduler
 __all__ = ["Run", "start_run"]
 
 Driver = Callable[["Run"], Awaitable[Any]]
+_FREEZE_HEAP_ABOVE = 20_000  # tasks
 
 
 def _new_run_id() -> str:
@@ -126,6 +129,11 @@ class Run(RunView):
             controls, self._pending_controls = self._pending_controls, []
         budget: Budget = opts["budget"] or Budget()
         deadline = None
+        # A big graph is a big heap the cyclic GC would rescan over and over while the run adds
+        # its own objects; hold what exists now out of its way until the run ends.
+        frozen = graph is not None and len(graph) >= _FREEZE_HEAP_ABOVE
+        if frozen:
+            gc.freeze()
         try:
             sched.bus.emit(
                 "run.started",
@@ -168,6 +176,8 @@ class Run(RunView):
                 task.cancel()
             raise
         finally:
+            if frozen:
+                gc.unfreeze()
             if deadline is not None:
                 deadline.cancel()
             status = "failed" if self._error is not None else sched.final_status()
@@ -218,7 +228,17 @@ class Run(RunView):
             if sched is None:
                 self._pending_subscribers.append(subscriber)
                 return lambda: self._drop_subscriber(subscriber)
-        return sched.bus.subscribe(subscriber, replay=replay)
+        unsubscribe = lambda: self._drop_subscriber(subscriber)  # noqa: E731
+        if self.finished or threading.get_ident() == self._thread_id or self._loop is None:
+            sched.bus.subscribe(subscriber, replay=replay)
+            return unsubscribe
+        try:  # join on the run's thread, so that no live event overtakes a past one
+            self._loop.call_soon_threadsafe(
+                functools.partial(sched.bus.subscribe, subscriber, replay=replay)
+            )
+        except RuntimeError:  # the loop has just closed: the run is over
+            sched.bus.subscribe(subscriber, replay=replay)
+        return unsubscribe
 
     def _drop_subscriber(self, subscriber: Callable[[dict[str, Any]], object]) -> None:
         with self._lock:

@@ -139,42 +139,52 @@ class Scheduler:
     # -- adding tasks ------------------------------------------------------------------------
     def add(self, task: Task) -> None:
         """Register a task (at start or while running) and queue it if its deps are done."""
-        if task.id in self.index:
-            raise GraphError(f"duplicate task id {task.id!r}", nodes=(task.id,))
-        missing = [d for d in task.deps if d not in self.index]
-        if missing:
-            raise GraphError(
-                f"task {task.id!r} depends on unknown {missing}", nodes=(task.id, *missing)
-            )
+        tid = task.id
+        index = self.index
+        if tid in index:
+            raise GraphError(f"duplicate task id {tid!r}", nodes=(tid,))
+        deps = task.deps
+        for dep in deps:
+            if dep not in index:
+                missing = [d for d in deps if d not in index]
+                raise GraphError(
+                    f"task {tid!r} depends on unknown {missing}", nodes=(tid, *missing)
+                )
         if task.work is None and self.work is None:
-            raise ValueError(f"task {task.id!r} has no work callable and the run has none")
+            raise ValueError(f"task {tid!r} has no work callable and the run has none")
         i = len(self.tasks)
         self.tasks.append(task)
-        self.index[task.id] = i
+        index[tid] = i
         self.children.append([])
         self.results.append(None)
         self.attempts.append(0)
         self.state.append(PENDING)
         self.open_tasks += 1
-        fields: dict[str, Any] = {"task": task.id, "deps": list(task.deps)}
+        fields: dict[str, Any] = {"task": tid, "deps": list(deps)}
         if task.prompt:
             fields["prompt"] = task.prompt
-        for name in ("profile", "role", "stage", "agent"):
-            value = getattr(task, name)
-            if value is not None:
-                fields[name] = value
+        if task.profile is not None:
+            fields["profile"] = task.profile
+        if task.role is not None:
+            fields["role"] = task.role
+        if task.stage is not None:
+            fields["stage"] = task.stage
+        if task.agent is not None:
+            fields["agent"] = task.agent
         self.bus.emit("task.queued", fields)
         unfinished = 0
         failed_dep = None
-        for dep in task.deps:
-            d = self.index[dep]
-            dep_state = self.state[d]
-            if dep_state == COMPLETED:
-                continue
-            if dep_state >= FAILED:
-                failed_dep = failed_dep or dep
-            unfinished += 1
-            self.children[d].append(i)
+        if deps:
+            state, children = self.state, self.children
+            for dep in deps:
+                d = index[dep]
+                dep_state = state[d]
+                if dep_state == COMPLETED:
+                    continue
+                if dep_state >= FAILED:
+                    failed_dep = failed_dep or dep
+                unfinished += 1
+                children[d].append(i)
         self.waiting.append(unfinished)
         if failed_dep is not None:
             self._skip_from(i, failed_dep, include_self=True)
