@@ -100,10 +100,7 @@ def measure(kind: str, shape: str, n: int, concurrency: str, repeat: int) -> dic
         if out.returncode != 0:
             raise RuntimeError(f"{kind} {shape} {n} failed:\n{out.stderr[-2000:]}")
         result = json.loads(out.stdout.strip().splitlines()[-1])
-        if best is None:
-            best = result
-        else:
-            best = {key: min(best[key], result[key]) for key in best}
+        best = result if best is None else {k: min(best[k], result[k]) for k in best}
     assert best is not None
     return best
 
@@ -158,7 +155,11 @@ def main() -> None:
     small, large = fan_sizes[0], fan_sizes[-1]
     wall_ratio = per_task[("fan", large)][0] / per_task[("fan", small)][0]
     cpu_ratio = per_task[("fan", large)][1] / per_task[("fan", small)][1]
-    print(f"scaling: µs/task at N={large:,} ÷ N={small:,} = {wall_ratio:.2f} wall, {cpu_ratio:.2f} cpu")
+    print(
+        f"scaling: µs/task at N={large:,} ÷ N={small:,} = "
+        f"{wall_ratio:.2f} wall, {cpu_ratio:.2f} cpu"
+    )
+
 
 if __name__ == "__main__":
     main()
