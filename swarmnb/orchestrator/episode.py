@@ -59,8 +59,9 @@ class EpisodeDriver:
         else:
             results, text, last_stage = await self._plan(run)
         self.pool.finish_all()
-        finish_stage = last_stage + 1
-        run.emit("policy.decision", stage=finish_stage, **Finish(answered=len(results)).event())
+        if self.decision.mode != "llm":  # an LLM's last turn already was its finish stage
+            finish = Finish(answered=len(results)).event()
+            run.emit("policy.decision", stage=last_stage + 1, **finish)
         answer = self.scenario.merge(results) if text is None else text
         scores = await self.scenario.agrade(answer)
         run.set_outcome(

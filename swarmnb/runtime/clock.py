@@ -4,8 +4,10 @@ A run happens on an asyncio event loop. Under ``clock="real"`` it is the caller'
 ``clock="virtual"`` it is a :class:`VirtualClockLoop`: whenever nothing is ready to run, the
 loop jumps its clock to the next timer instead of waiting, so ``asyncio.sleep(5)`` inside work
 (model latency, backoff, timeouts) costs no real time and every run with the same inputs sees
-the same times. Real I/O and threads still work: while a socket is registered or an executor
-job is pending, the loop waits for real and advances its clock by the real time that passed.
+the same times. Executor jobs run inline (deterministic, zero simulated time). Real I/O still
+works: while a socket or pipe is registered the loop gives it up to the time of the next timer,
+in real seconds, to answer — an answer in time costs no simulated time, so a fast subprocess
+(a test run) leaves the simulation deterministic; past that the clock jumps to the timer.
 
 Example::
 
@@ -47,13 +49,13 @@ class _SkippingSelector:
         loop = self._loop
         if timeout == 0:
             return self._real.select(0)
-        if timeout is None or loop._waiting_for_real_work():
-            started = time.perf_counter()
+        if timeout is not None and loop._waiting_for_real_work():
+            # Real I/O (a subprocess, a socket) gets up to `timeout` real seconds to answer and
+            # takes no simulated time if it does; if it does not, the clock jumps to the timer.
             events = self._real.select(timeout)
-            loop._now += time.perf_counter() - started
-            return events
-        events = self._real.select(0)
-        if not events:
+        else:
+            events = self._real.select(0 if timeout is not None else None)
+        if not events and timeout is not None:
             loop._now += timeout
         return events
 
