@@ -22,7 +22,6 @@ import asyncio
 import concurrent.futures
 import selectors
 import threading
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Literal
 
