@@ -5,9 +5,9 @@ A run happens on an asyncio event loop. Under ``clock="real"`` it is the caller'
 loop jumps its clock to the next timer instead of waiting, so ``asyncio.sleep(5)`` inside work
 (model latency, backoff, timeouts) costs no real time and every run with the same inputs sees
 the same times. Executor jobs run inline (deterministic, zero simulated time). Real I/O still
-works: while a socket or pipe is registered the loop gives it up to the time of the next timer,
-in real seconds, to answer — an answer in time costs no simulated time, so a fast subprocess
-(a test run) leaves the simulation deterministic; past that the clock jumps to the timer.
+works and costs no simulated time: while a subprocess pipe is open (a test run) the simulation
+waits for it, so coding episodes stay deterministic; a socket gets up to the next timer's delay,
+in real seconds, to answer before the clock jumps to the timer.
 
 Example::
 
@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import os
 import selectors
+import stat
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, Literal
@@ -45,17 +48,18 @@ class _SkippingSelector:
         self._loop = loop
 
     def select(self, timeout: float | None = None) -> list[Any]:
-        loop = self._loop
-        if timeout == 0:
-            return self._real.select(0)
-        if timeout is not None and loop._waiting_for_real_work():
-            # Real I/O (a subprocess, a socket) gets up to `timeout` real seconds to answer and
-            # takes no simulated time if it does; if it does not, the clock jumps to the timer.
-            events = self._real.select(timeout)
-        else:
-            events = self._real.select(0 if timeout is not None else None)
-        if not events and timeout is not None:
-            loop._now += timeout
+        if timeout is None or timeout == 0:  # ready work, or no timer at all: plain select
+            return self._real.select(timeout)
+        waiting_on = self._loop._real_io()
+        if waiting_on == "pipe":
+            # A subprocess is running (a test run): the simulation waits for it, for real, and
+            # it costs no simulated time — so a coding episode stays deterministic.
+            return self._real.select(None)
+        # A socket gets up to `timeout` real seconds to answer, in no simulated time;
+        # with nothing real to wait for (or no answer in time) the clock jumps to the timer.
+        events = self._real.select(timeout if waiting_on == "socket" else 0)
+        if not events:
+            self._loop._now += timeout
         return events
 
     def __getattr__(self, name: str) -> Any:
@@ -75,8 +79,16 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
     def time(self) -> float:
         return self._now
 
-    def _waiting_for_real_work(self) -> bool:
-        return len(self._selector.get_map()) > self._baseline_fds
+    def _real_io(self) -> str | None:
+        """``"pipe"`` while a subprocess pipe is open, ``"socket"`` for other I/O, else None."""
+        registered = self._selector.get_map()
+        if len(registered) <= self._baseline_fds:
+            return None
+        for key in list(registered.values()):
+            with contextlib.suppress(OSError):
+                if stat.S_ISFIFO(os.fstat(key.fd).st_mode):
+                    return "pipe"
+        return "socket"
 
     def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
         """Run ``func`` inline, now, and return a finished future.
