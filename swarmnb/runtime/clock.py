@@ -24,7 +24,9 @@ import contextlib
 import os
 import selectors
 import stat
+import sys
 import threading
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any, Literal
 
@@ -72,6 +74,7 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
     def __init__(self, start: float = 0.0) -> None:
         super().__init__()
         self._now = float(start)
+        self._subprocesses: weakref.WeakSet[Any] = weakref.WeakSet()
         self._selector = _SkippingSelector(self._selector, self)  # type: ignore[assignment]
         # Only the loop's self-pipe is registered at construction.
         self._baseline_fds = len(self._selector.get_map())
@@ -79,8 +82,17 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
     def time(self) -> float:
         return self._now
 
+    async def _make_subprocess_transport(self, *args: Any, **kwargs: Any) -> Any:
+        transport = await super()._make_subprocess_transport(*args, **kwargs)  # type: ignore[misc]
+        self._subprocesses.add(transport)
+        return transport
+
     def _real_io(self) -> str | None:
-        """``"pipe"`` while a subprocess pipe is open, ``"socket"`` for other I/O, else None."""
+        """``"pipe"`` while a subprocess runs, ``"socket"`` for other I/O, else None."""
+        # A child's exit reaches the loop from a watcher thread, after its pipes have closed:
+        # until then it still counts, or a timer could overtake the end of a test run.
+        if any(t.get_returncode() is None for t in list(self._subprocesses)):
+            return "pipe"
         registered = self._selector.get_map()
         if len(registered) <= self._baseline_fds:
             return None
@@ -136,6 +148,9 @@ def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
     Libraries start background tasks on whatever loop they meet (litellm's logging worker,
     for one); cancelling them here keeps a closed loop from printing "Task was destroyed".
     """
+    models = sys.modules.get("swarmnb.models")
+    if models is not None:  # let litellm finish its logging on this loop, then stop its worker
+        loop.run_until_complete(models.flush_logging())
     leftovers = [task for task in asyncio.all_tasks(loop) if not task.done()]
     for task in leftovers:
         task.cancel()

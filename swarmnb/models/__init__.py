@@ -1,0 +1,56 @@
+"""Model access for swarmnb: one call path through litellm, and the offline ``sim/`` models.
+
+Everything that talks to a model goes through :func:`complete` (budgets, usage, events,
+retries, admission control, cache, structured output). The embedded ``sim/`` provider —
+``sim/small``, ``sim/medium``, ``sim/large``, ``sim/orchestrator`` — is registered in litellm
+when this package is imported, so it works offline and deterministically per seed;
+:func:`serve_sim` serves the same models over loopback HTTP as an OpenAI-compatible endpoint.
+A real provider is one model string away (``"openai/gpt-4o-mini"`` with ``OPENAI_API_KEY``
+set, ``"anthropic/claude-…"`` with ``ANTHROPIC_API_KEY``, …).
+
+Example::
+
+    from swarmnb.models import complete
+
+    c = await complete(model="sim/small", messages=[{"role": "user", "content": "hi"}])
+    c.content, c.tokens_in, c.cost_usd      # simulated figures
+"""
+
+from __future__ import annotations
+
+from ._litellm import flush_logging  # first: sets LITELLM_LOCAL_MODEL_COST_MAP, then imports
+from .admission import AdmissionController, ModelLimits
+from .cache import ResponseCache
+from .completion import Completion, complete
+from .faults import FaultPlan, inject_faults
+from .provider import SimProvider, register_sim_provider
+from .retry import Backoff, TransientModelError
+from .server import SimServer, serve_sim
+from .sim import simulate
+from .sim_params import SIM_PROFILES, SimProfile
+from .structured import ToolCall
+from .tokens import estimate_tokens
+
+__all__ = [
+    "SIM_PROFILES",
+    "AdmissionController",
+    "Backoff",
+    "Completion",
+    "FaultPlan",
+    "ModelLimits",
+    "ResponseCache",
+    "SimProfile",
+    "SimProvider",
+    "SimServer",
+    "ToolCall",
+    "TransientModelError",
+    "complete",
+    "estimate_tokens",
+    "flush_logging",
+    "inject_faults",
+    "register_sim_provider",
+    "serve_sim",
+    "simulate",
+]
+
+register_sim_provider()
