@@ -1,0 +1,42 @@
+"""Where the front-end files live: inside the wheel, or in the repository.
+
+The wheel ships the repository's ``widgets/`` folder as ``swarmnb/_widgets/`` (see
+``pyproject.toml``); an editable install reads ``widgets/`` at the repository root. Paths are
+returned as :class:`pathlib.Path` because anywidget treats a plain string as inline code.
+
+Example::
+
+    asset("task_graph.js").read_text()[:40]
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import swarmnb
+
+__all__ = ["asset", "widgets_dir"]
+
+
+@cache
+def widgets_dir() -> Path:
+    """The folder holding the ES modules and CSS (wheel first, then the repository)."""
+    packaged = Path(swarmnb.__file__).resolve().parent / "_widgets"
+    if packaged.is_dir():
+        return packaged
+    repo = Path(__file__).resolve().parents[2] / "widgets"
+    if repo.is_dir():
+        return repo
+    raise FileNotFoundError(
+        f"swarmnb's widget assets are missing: looked in {packaged} and {repo}; "
+        "reinstall swarmnb (the wheel ships them as swarmnb/_widgets)"
+    )
+
+
+def asset(name: str) -> Path:
+    """The path of one front-end file; raises FileNotFoundError naming it if absent."""
+    path = widgets_dir() / name
+    if not path.is_file():
+        raise FileNotFoundError(f"swarmnb widget asset {name!r} not found in {path.parent}")
+    return path
