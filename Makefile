@@ -44,6 +44,10 @@ test-fast: $(STAMP)
 ## bench: the benchmark scripts (figures on sim models are simulations)
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
+	$(PY) benchmarks/virtual_clock.py
+	$(PY) benchmarks/dashboard_overhead.py
+	$(PY) benchmarks/swarm_vs_single.py --jobs 2
+	$(PY) -m swarmnb bench --size full --experiment all --out reports/bench --jobs 2
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check swarmnb tests benchmarks

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import os
+
 # litellm would otherwise fetch its price map over the network at import time.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 

@@ -29,9 +29,9 @@ def run_graph(
 ) -> Run:
     """Start running ``graph`` now and return its live :class:`Run`; ``await`` it to finish.
 
-    Each task runs ``work(task, ctx)`` (async; sync callables run in a worker thread, or inline under the virtual clock) as soon as its own
-    dependencies completed, with at most ``max_concurrency`` running at once (and at most
-    ``profile_limits[p]`` of profile ``p``). Transient faults (:class:`RetryableError`,
+    Each task runs ``work(task, ctx)`` — async, or sync (then in a worker thread; inline under
+    the virtual clock) — as soon as its own dependencies completed, with at most
+    ``max_concurrency`` running at once (and at most ``profile_limits[p]`` of profile ``p``). Transient faults (:class:`RetryableError`,
     timeouts, provider 429/5xx) retry with exponential backoff and jitter up to the task's
     ``max_retries``; any other exception fails the task and skips its descendants. ``budget``
     caps dollars, tokens, seconds and steps. ``clock="virtual"`` makes sleeps inside work free

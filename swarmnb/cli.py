@@ -1,8 +1,9 @@
-"""``swarmnb`` on the command line: ``demo``, ``replay``, ``runs``.
+"""``swarmnb`` on the command line: ``demo``, ``bench``, ``replay``, ``runs``.
 
 Example::
 
     swarmnb demo --out reports/demo
+    swarmnb bench --size small --out reports/bench
     swarmnb replay runs/r20261121-104501-1a2b3c4d.jsonl
 """
 
@@ -102,6 +103,118 @@ def _runs(args: argparse.Namespace) -> int:
     return 0
 
 
+_BENCH_DEFAULTS = {"small": {"seeds": 3, "warmup": 10}, "full": {"seeds": 20, "warmup": 50}}
+
+
+def _seed_list(text: str) -> list[int]:
+    """``"5"`` → 0…4, ``"3-7"`` → 3…7, ``"0,2,9"`` → those seeds."""
+    text = text.strip()
+    if "," in text:
+        return [int(s) for s in text.split(",") if s.strip()]
+    if "-" in text:
+        lo, hi = (int(s) for s in text.split("-", 1))
+        return list(range(lo, hi + 1))
+    return list(range(int(text)))
+
+
+def _names(text: str) -> list[str]:
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import swarmnb as sn
+
+    defaults = _BENCH_DEFAULTS[args.size]
+    seeds = _seed_list(args.seeds) if args.seeds else list(range(defaults["seeds"]))
+    warmup = defaults["warmup"] if args.warmup is None else args.warmup
+    formats = _names(args.formats)
+    out = Path(args.out)
+    progress = not args.no_progress
+    options: dict[str, Any] = {}
+    if args.subagents:
+        options["subagents"] = dict(pair.split("=", 1) for pair in _names(args.subagents))
+    if args.orchestrator:
+        options["orchestrator_model"] = args.orchestrator
+    if args.budget_usd is not None:
+        options["budget"] = sn.Budget(usd=args.budget_usd)
+    models = [*options.get("subagents", {}).values(), args.orchestrator]
+    sim = args.clock == "virtual" and all(m.startswith("sim/") for m in models if m)
+    what = "sim models on the virtual clock (figures are simulations)" if sim else "real models"
+    print(f"swarmnb bench: size={args.size}, {len(seeds)} seeds, jobs={args.jobs}, {what} → {out}")
+    if args.experiment in ("compare", "all"):
+        bench = sn.bench.benchmark(
+            _names(args.scenarios), _names(args.policies), seeds, args.clock, size=args.size,
+            warmup=warmup, jobs=args.jobs, progress=progress, swarm_options=options,
+        )  # fmt: skip
+        files = sn.bench.write_report(bench, out, formats=formats, simulated=sim)
+        table = sn.bench.summary_table(bench.summary())
+        cols = ["scenario", "policy", "n", "quality", "critical_steps", "cost_usd",
+                "spawn_count", "critical_steps ÷ single"]  # fmt: skip
+        print(table[[c for c in cols if c in table.columns]].to_string(index=False))
+        print(f"\n{len(bench.results)} episodes in {bench.real_seconds:.1f} s (real time); "
+              f"wrote {', '.join(sorted(files))} to {out}")  # fmt: skip
+    if args.experiment in ("context", "all"):
+        if not sim:
+            print("the context-pressure experiment runs on the sim models only", file=sys.stderr)
+            return 2
+        cp = sn.bench.context_pressure(size=args.size, jobs=args.jobs, progress=progress)
+        files = cp.write(out, formats=formats)
+        print(cp.crossover().to_string(index=False))
+        print(f"\ncontext pressure: {len(cp.results)} episodes in {cp.real_seconds:.1f} s "
+              f"(real time); wrote {', '.join(sorted(files))} to {out}")  # fmt: skip
+    return 0
+
+
+def _add_bench(sub: Any) -> None:
+    bench = sub.add_parser(
+        "bench",
+        help="compare policies over scenarios and seeds; write CSV, Parquet, HTML and PNG",
+    )
+    bench.add_argument("--scenarios", default="wide,deep,mixed", help="comma-separated")
+    bench.add_argument(
+        "--policies",
+        default="single,heuristic,bandit",
+        help="comma-separated: single, heuristic, bandit, llm, fixed-<width>",
+    )
+    bench.add_argument(
+        "--seeds",
+        default=None,
+        help="a count (20), a range (0-19) or a list (0,3,7); default by size",
+    )
+    bench.add_argument(
+        "--size",
+        choices=("small", "full"),
+        default="small",
+        help="small: quick CI sizes; full: the published report",
+    )
+    bench.add_argument(
+        "--warmup",
+        type=int,
+        default=None,
+        help="training episodes for learning policies (default by size)",
+    )
+    bench.add_argument(
+        "--experiment",
+        choices=("compare", "context", "all"),
+        default="compare",
+        help="the policy comparison, the context-pressure experiment, or both",
+    )
+    bench.add_argument(
+        "--subagents",
+        default=None,
+        help="subagent models as profile=model pairs, e.g. small=openai/gpt-4o-mini "
+        "(default: the sim/ models)",
+    )
+    bench.add_argument("--orchestrator", default=None, help="the orchestrator model (LLM policy)")
+    bench.add_argument("--clock", choices=("virtual", "real"), default="virtual")
+    bench.add_argument("--budget-usd", type=float, default=None, help="a budget per episode")
+    bench.add_argument("--out", default="reports/bench", help="folder for the files")
+    bench.add_argument("--jobs", type=int, default=1, help="worker processes")
+    bench.add_argument("--formats", default="png,svg", help="chart copies: png, svg")
+    bench.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bench.set_defaults(func=_bench)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swarmnb", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--tasks", type=int, default=3000, help="graph demo size")
     demo.add_argument("--concurrency", type=int, default=64, help="graph demo concurrency")
     demo.set_defaults(func=_demo)
+    _add_bench(sub)
     rep = sub.add_parser("replay", help="print the metrics of a recorded run")
     rep.add_argument("trace", help="a JSONL trace file")
     rep.set_defaults(func=_replay)

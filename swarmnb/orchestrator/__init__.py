@@ -10,23 +10,38 @@ from .actions import (
     Spawn,
     ToolCall,
 )
-from .agents import Agent, AgentLimitReached, AgentPool, StepLimitReached, run_agent
+from .agents import (
+    Agent,
+    AgentLimitReached,
+    AgentPool,
+    ContextStrategy,
+    StepLimitReached,
+    run_agent,
+)
+from .context import STRATEGIES, DiscardAll, KeepAll, Summarize, context_window, make_strategy
 from .swarm import Episode, Swarm
 
 __all__ = [
     "ORCHESTRATOR_SYSTEM_PROMPT",
+    "STRATEGIES",
     "Action",
     "Agent",
     "AgentLimitReached",
     "AgentPool",
     "Assign",
+    "ContextStrategy",
+    "DiscardAll",
     "Episode",
     "Finish",
     "Join",
+    "KeepAll",
     "Replan",
     "Spawn",
     "StepLimitReached",
+    "Summarize",
     "Swarm",
     "ToolCall",
+    "context_window",
+    "make_strategy",
     "run_agent",
 ]

@@ -1,0 +1,45 @@
+"""``swarmnb bench`` on the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from swarmnb.cli import _seed_list, main
+
+
+def test_seed_arguments() -> None:
+    assert _seed_list("3") == [0, 1, 2]
+    assert _seed_list("4-6") == [4, 5, 6]
+    assert _seed_list("0,7, 9") == [0, 7, 9]
+
+
+def test_bench_writes_every_file_and_prints_the_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["bench", "--scenarios", "wide", "--policies", "single,heuristic", "--seeds", "0,1",
+                 "--out", str(tmp_path), "--formats", "png", "--no-progress"])  # fmt: skip
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "figures are simulations" in out and "wide_search heuristic" in out
+    for name in ("results.csv", "results.parquet", "summary.csv", "report.html", "pareto.png",
+                 "cost_quality.png", "parallelism.png"):  # fmt: skip
+        assert (tmp_path / name).stat().st_size > 0, name
+    df = pd.read_csv(tmp_path / "results.csv")
+    assert sorted(set(df["policy"])) == ["heuristic", "single"] and sorted(set(df["seed"])) == [
+        0,
+        1,
+    ]
+    assert (df["params"] == "n_items=20").all()  # --size small by default
+
+
+def test_bad_arguments_exit_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["bench", "--policies", "greedy", "--out", str(tmp_path), "--no-progress"]) == 2
+    assert "unknown policy 'greedy'" in capsys.readouterr().err
+    code = main(["bench", "--experiment", "context", "--subagents", "small=openai/gpt-4o-mini",
+                 "--out", str(tmp_path), "--no-progress"])  # fmt: skip
+    assert code == 2 and "sim models only" in capsys.readouterr().err
