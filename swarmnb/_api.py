@@ -32,11 +32,12 @@ def run_graph(
     Each task runs ``work(task, ctx)`` — async, or sync (then in a worker thread; inline under
     the virtual clock) — as soon as its own dependencies completed, with at most
     ``max_concurrency`` running at once (and at most ``profile_limits[p]`` of profile ``p``).
-    Transient faults (:class:`RetryableError`, timeouts, provider 429/5xx) retry with exponential backoff and jitter up to the task's
-    ``max_retries``; any other exception fails the task and skips its descendants. ``budget``
-    caps dollars, tokens, seconds and steps. ``clock="virtual"`` makes sleeps inside work free
-    (simulated time). ``trace`` is a folder for the JSONL trace and SQLite index (``None``: no
-    files). ``seed`` fixes backoff jitter and ``ctx.rng``.
+    Transient faults (:class:`RetryableError`, timeouts, provider 429/5xx) retry with
+    exponential backoff and jitter up to the task's ``max_retries``; any other exception fails
+    the task and skips its descendants. ``budget`` caps dollars, tokens, seconds and steps.
+    ``clock="virtual"`` makes sleeps inside work free (simulated time). ``trace`` is a folder
+    for the JSONL trace and SQLite index (``None``: no files). ``seed`` fixes backoff jitter
+    and ``ctx.rng``.
 
     Example::
 
