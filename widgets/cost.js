@@ -2,17 +2,6 @@
 
 const SVGNS = "http://www.w3.org/2000/svg";
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  for (const child of children) node.append(child);
-  return node;
-}
-
 function money(v) {
   if (v === null || v === undefined) return "—";
   if (v === 0) return "$0";

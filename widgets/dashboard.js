@@ -3,17 +3,6 @@
 
 const STATUSES = ["queued", "running", "retrying", "done", "failed", "skipped", "cancelled"];
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  for (const child of children) node.append(child);
-  return node;
-}
-
 function fmtT(t) {
   if (t >= 3600) return `${(t / 3600).toFixed(2)} h`;
   if (t >= 60) return `${(t / 60).toFixed(1)} min`;

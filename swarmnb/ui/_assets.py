@@ -16,7 +16,9 @@ from pathlib import Path
 
 import swarmnb
 
-__all__ = ["asset", "widgets_dir"]
+__all__ = ["asset", "es_module", "widgets_dir"]
+
+SHARED_JS = "_shared.js"
 
 
 @cache
@@ -40,3 +42,15 @@ def asset(name: str) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"swarmnb widget asset {name!r} not found in {path.parent}")
     return path
+
+
+@cache
+def es_module(name: str) -> str:
+    """A view's ES module as sent to the browser: the shared helpers, then the view itself.
+
+    anywidget loads each widget's module on its own, so views cannot ``import`` a common file;
+    prepending it keeps one copy of the helpers in the source tree.
+    """
+    return asset(SHARED_JS).read_text(encoding="utf-8") + "\n" + asset(name).read_text(
+        encoding="utf-8"
+    )

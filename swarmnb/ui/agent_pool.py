@@ -18,7 +18,7 @@ from typing import Any
 
 import traitlets as t
 
-from ._assets import asset
+from ._assets import es_module
 from ._base import View
 from ._channel import DeltaChannel
 from ._state import AGENT_FIELDS, Changes, SwarmState
@@ -29,7 +29,7 @@ __all__ = ["AgentPoolView"]
 class AgentPoolView(View):
     """Live tiles for agents (or worker lanes), with steps, tokens and dollars per agent."""
 
-    _esm = asset("agent_pool.js")
+    _esm = es_module("agent_pool.js")
 
     agents_base = t.Dict().tag(sync=True)
     agents_delta = t.Dict().tag(sync=True)

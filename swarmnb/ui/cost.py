@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import traitlets as t
 
-from ._assets import asset
+from ._assets import es_module
 from ._base import View
 from ._state import Changes, SwarmState
 
@@ -27,7 +27,7 @@ _SERIES_POINTS = 240
 class CostView(View):
     """Tokens, dollars vs budget, and spend rate."""
 
-    _esm = asset("cost.js")
+    _esm = es_module("cost.js")
 
     cost = t.Dict().tag(sync=True)
 

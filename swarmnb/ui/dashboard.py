@@ -26,7 +26,7 @@ from typing import Any
 import anywidget
 import traitlets as t
 
-from ._assets import asset
+from ._assets import asset, es_module
 from ._feed import RunFeed
 from ._state import Changes, SwarmState
 from .agent_pool import AgentPoolView
@@ -42,7 +42,7 @@ _SPEEDS = (0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 1000
 class Dashboard(anywidget.AnyWidget):
     """Task graph, agent pool, timeline and cost of one run, with live controls."""
 
-    _esm = asset("dashboard.js")
+    _esm = es_module("dashboard.js")
     _css = asset("swarmnb.css")
 
     graph = anywidget.WidgetTrait().tag(sync=True)

@@ -23,7 +23,7 @@ from typing import Any
 
 import traitlets as t
 
-from ._assets import asset
+from ._assets import es_module
 from ._base import View
 from ._channel import DeltaChannel
 from ._layout import GraphLayout, LayoutStyle, critical_path, layout_graph
@@ -37,7 +37,7 @@ _PROMPT_PREVIEW = 140
 class TaskGraphView(View):
     """Layered DAG of a run's tasks, coloured by status, critical path highlighted."""
 
-    _esm = asset("task_graph.js")
+    _esm = es_module("task_graph.js")
 
     graph = t.Dict().tag(sync=True)
     status_base = t.Dict().tag(sync=True)

@@ -19,7 +19,7 @@ from typing import Any
 
 import traitlets as t
 
-from ._assets import asset
+from ._assets import es_module
 from ._base import View
 from ._channel import DeltaChannel
 from ._state import Changes, SwarmState
@@ -30,7 +30,7 @@ __all__ = ["TimelineView"]
 class TimelineView(View):
     """Per-agent Gantt lanes over time, with running count and concurrency limit."""
 
-    _esm = asset("timeline.js")
+    _esm = es_module("timeline.js")
 
     lanes = t.List(t.Unicode()).tag(sync=True)
     bars_base = t.Dict().tag(sync=True)

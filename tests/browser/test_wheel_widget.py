@@ -26,7 +26,8 @@ from .harness import Hub, WidgetPage
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
-ASSETS = ("dashboard.js", "task_graph.js", "agent_pool.js", "timeline.js", "cost.js", "swarmnb.css")
+VIEWS = ("dashboard.js", "task_graph.js", "agent_pool.js", "timeline.js", "cost.js")
+ASSETS = (*VIEWS, "_shared.js", "swarmnb.css")
 
 SCRIPT = textwrap.dedent(
     """
@@ -129,7 +130,8 @@ def test_widget_renders_from_a_fresh_venv(
     }
     opened = [m["data"]["state"] for m in result["messages"] if m["type"] == "comm_open"]
     esm = {state["_esm"] for state in opened if "_esm" in state}  # (Layout models have none)
-    assert {shipped[n] for n in ASSETS if n.endswith(".js")} == esm
+    # each view's module is the wheel's shared helpers followed by the wheel's view file
+    assert {shipped["_shared.js"] + "\n" + shipped[n] for n in VIEWS} == esm
 
     for message in result["messages"]:
         hub.outbox.put(message)
