@@ -154,6 +154,10 @@ class EventBus:
                 decoded.extend(map(decode_event, lines[len(decoded) :]))
             return list(decoded)
 
+    def events_since(self, start: int) -> list[Event]:
+        """Events from number ``start`` on, freshly decoded (not kept); safe from any thread."""
+        return [decode_event(line) for line in self._lines[start:]]
+
     def add_sink(self, sink: Callable[[str], object]) -> None:
         """Receive every encoded line from now on (the JSONL recorder uses this)."""
         self._sinks = (*self._sinks, sink)

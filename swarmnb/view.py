@@ -46,6 +46,14 @@ class RunView:
         raise NotImplementedError
 
     @property
+    def n_events(self) -> int:
+        return len(self.events)
+
+    def events_since(self, start: int) -> list[dict[str, Any]]:
+        """The events from number ``start`` on (``seq >= start``), decoded afresh."""
+        return list(self.events[start:])
+
+    @property
     def tasks(self) -> pd.DataFrame:
         """One row per task: status, attempts, times, usage, error or skip reason."""
         return task_table(list(self.events))

@@ -91,6 +91,16 @@ class Run(RunView):
         return self._status
 
     @property
+    def n_events(self) -> int:
+        return len(self._scheduler.bus) if self._scheduler else len(self._events_before_start)
+
+    def events_since(self, start: int) -> list[dict[str, Any]]:
+        """Events from number ``start`` on, decoded from the log; safe from any thread."""
+        if self._scheduler is None:
+            return []
+        return self._scheduler.bus.events_since(start)
+
+    @property
     def finished(self) -> bool:
         return self._status not in ("pending", "running")
 

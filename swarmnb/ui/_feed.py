@@ -78,6 +78,10 @@ class RunFeed:
         self.flush_log: deque[tuple[float, int, float]] = deque(maxlen=1000)
         self._events = list(events) if events is not None else None
         self._pending: deque[Mapping[str, Any]] = deque()
+        #: a live run that keeps its own log (``events_since``) is read from, not copied:
+        #: holding thousands of event dicts until a flush costs the run garbage-collector time
+        self._pull = False
+        self._cursor = 0  # events of the run's log folded so far (pull mode)
         self._sinks: list[Sink] = []
         self._lock = threading.RLock()
         self._sched_lock = threading.Lock()
@@ -130,6 +134,14 @@ class RunFeed:
             self._pending.extend(self._events)
         elif getattr(src, "finished", True) or not callable(getattr(src, "subscribe", None)):
             self._pending.extend(list(src.events))
+        elif callable(getattr(src, "events_since", None)):
+            self._pull = True  # the run's log is the queue; the subscription only wakes us
+            self._unsubscribe = src.subscribe(self._on_event, replay=False)
+            if src.finished:  # it ended before we joined: no run.finished will reach us
+                self._final = True
+            if self._backlog() > 64 and not self._final:
+                self._request()
+                return self
         else:
             # while subscribing, past events arrive here under the bus lock: queue them only
             self._quiet = True
@@ -155,7 +167,8 @@ class RunFeed:
 
     # -- the hot path (run thread) -------------------------------------------------------------
     def _on_event(self, event: Mapping[str, Any]) -> None:
-        self._pending.append(event)
+        if not self._pull:
+            self._pending.append(event)
         if event["kind"] == "run.finished":
             self._final = True
             if not self._quiet:
@@ -178,8 +191,13 @@ class RunFeed:
         self._schedule(threaded=True)
 
     # -- scheduling ----------------------------------------------------------------------------
+    def _backlog(self) -> int:
+        if self._pull:
+            return self.source.n_events - self._cursor
+        return len(self._pending)
+
     def _estimate(self) -> float:
-        return len(self._pending) * self._per_event
+        return self._backlog() * self._per_event
 
     def _delay(self) -> float:
         """Seconds until the next flush may run: the rate limit, then the CPU budget."""
@@ -230,13 +248,19 @@ class RunFeed:
             self._armed = False
             began = time.monotonic()
             self._last = began
-            pending = self._pending
-            n = len(pending)
+            if self._pull:
+                batch: Iterable[Mapping[str, Any]] = self.source.events_since(self._cursor)
+                n = len(batch)  # type: ignore[arg-type]
+                self._cursor += n
+            else:
+                pending = self._pending
+                n = len(pending)
+                batch = (pending.popleft() for _ in range(n))
             gc_was_on = gc.isenabled()
             gc.disable()  # bulk folding allocates a lot; collections mid-way only cost time
             try:
                 state = self.state
-                state.apply_many(pending.popleft() for _ in range(n))
+                state.apply_many(batch)
                 src = self.source
                 if self.live and state.status == "running":
                     limit = getattr(src, "max_concurrency", state.max_concurrency)
