@@ -104,3 +104,13 @@ def test_subscribers_see_every_event_in_order_and_a_bad_one_is_detached():
     late = []
     run.subscribe(late.append)
     assert len(late) == len(run.events)
+
+
+def test_events_since_reads_the_log_from_a_sequence_number(recorded):
+    run = recorded
+    assert run.n_events == len(run.events)
+    tail = run.events_since(run.n_events - 5)
+    assert [e["seq"] for e in tail] == list(range(run.n_events - 5, run.n_events))
+    assert tail == run.events[-5:]
+    replayed = sn.replay(run.trace_path)
+    assert replayed.events_since(10) == run.events_since(10)
