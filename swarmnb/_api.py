@@ -8,7 +8,8 @@ from typing import Any
 
 from .graph import TaskGraph
 from .runtime.budget import Budget
-from .runtime.run import Run, start_run
+from .runtime.run import Run
+from .runtime.start import start_run
 
 __all__ = ["run_graph", "run_graph_sync"]
 

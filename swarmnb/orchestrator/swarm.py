@@ -25,7 +25,8 @@ from typing import Any
 from ..policies import Decision, Heuristic, Observation, Policy, episode_reward
 from ..runtime.budget import Budget
 from ..runtime.clock import check_clock
-from ..runtime.run import Run, start_run
+from ..runtime.run import Run
+from ..runtime.start import start_run
 from .agents import ContextStrategy
 from .episode import EpisodeDriver, describe
 

@@ -41,8 +41,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("Run", "start_run"):
-        from . import run
+    if name == "Run":
+        from .run import Run
 
-        return getattr(run, name)
+        return Run
+    if name == "start_run":
+        from .start import start_run
+
+        return start_run
     raise AttributeError(f"module 'swarmnb.runtime' has no attribute {name!r}")

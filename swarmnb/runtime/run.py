@@ -1,10 +1,11 @@
 """A run: one execution of a task graph, live or finished.
 
-:func:`start_run` creates a :class:`Run` and starts it at once on the right loop — the
-caller's loop for ``clock="real"``, a virtual-clock loop (in its own thread when the caller is
-already inside a real loop, as in a notebook) for ``clock="virtual"``. The run object is the
-handle: await it for the result, steer it with ``pause``/``resume``/``cancel``/
-``set_concurrency`` from any coroutine or thread, read ``events``, ``tasks`` and ``metrics``.
+:func:`~swarmnb.runtime.start.start_run` creates a :class:`Run` and starts it at once on
+the right loop — the caller's loop for ``clock="real"``, a virtual-clock loop (in its own
+thread when the caller is already inside a real loop, as in a notebook) for
+``clock="virtual"``. The run object is the handle: await it for the result, steer it with
+``pause``/``resume``/``cancel``/``set_concurrency`` from any coroutine or thread, read
+``events``, ``tasks`` and ``metrics``.
 
 Example::
 
@@ -24,7 +25,7 @@ import functools
 import gc
 import threading
 import uuid
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,10 @@ from ..trace.recorder import JsonlRecorder
 from ..trace.store import index_run
 from ..view import RunView
 from .budget import Budget, BudgetTracker
-from .clock import ClockName, VirtualClockLoop, check_clock, run_in_new_loop, start_in_thread
+from .clock import ClockName
 from .scheduler import COMPLETED, Scheduler
 
-__all__ = ["Run", "start_run"]
+__all__ = ["Driver", "Run", "check_limit"]
 
 Driver = Callable[["Run"], Awaitable[Any]]
 _FREEZE_HEAP_ABOVE = 20_000  # tasks
@@ -317,7 +318,7 @@ class Run(RunView):
 
     def set_concurrency(self, limit: int | None) -> None:
         """Change the live limit on running tasks (``None`` for unlimited)."""
-        _check_limit(limit, "max_concurrency")
+        check_limit(limit, "max_concurrency")
         self._options["max_concurrency"] = limit
 
         def _set(s: Scheduler) -> None:
@@ -386,85 +387,6 @@ class Run(RunView):
         return {t.id: s.results[i] for i, t in enumerate(s.tasks) if s.state[i] == COMPLETED}
 
 
-def _check_limit(value: Any, name: str) -> None:
+def check_limit(value: Any, name: str) -> None:
     if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
         raise ValueError(f"{name} must be an int ≥ 1 or None, not {value!r}")
-
-
-def start_run(
-    work: Callable[..., Any] | None = None,
-    graph: TaskGraph | None = None,
-    *,
-    driver: Driver | None = None,
-    max_concurrency: int | None = 64,
-    profile_limits: Mapping[str, int] | None = None,
-    budget: Budget | None = None,
-    clock: str = "real",
-    trace: str | Path | None = "runs/",
-    seed: int = 0,
-    name: str | None = None,
-    backoff_base: float = 0.5,
-    backoff_max: float = 30.0,
-    _blocking: bool = False,
-) -> Run:
-    """Validate the arguments and start a run; see :func:`swarmnb.run_graph`."""
-    clock_name = check_clock(clock)
-    if graph is not None:
-        if not isinstance(graph, TaskGraph):
-            raise TypeError(f"graph must be a swarmnb.TaskGraph, not {type(graph).__name__}")
-        graph.validate()
-    if work is not None and not callable(work):
-        raise TypeError(f"work must be callable, not {type(work).__name__}")
-    if work is None and driver is None and graph is not None and any(t.work is None for t in graph):
-        raise TypeError("run_graph needs a work callable (or every task needs its own `work`)")
-    _check_limit(max_concurrency, "max_concurrency")
-    limits = dict(profile_limits or {})
-    for profile, limit in limits.items():
-        _check_limit(limit, f"profile_limits[{profile!r}]")
-    if budget is not None and not isinstance(budget, Budget):
-        raise TypeError(f"budget must be a swarmnb.Budget, not {type(budget).__name__}")
-    if not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, not {seed!r}")
-    if backoff_base < 0 or backoff_max < 0:
-        raise ValueError("backoff_base and backoff_max must be ≥ 0")
-    trace_dir = None
-    if trace is not None:
-        trace_dir = Path(trace)
-        trace_dir.mkdir(parents=True, exist_ok=True)
-    run = Run(
-        name=name,
-        clock=clock_name,
-        trace_dir=trace_dir,
-        options={
-            "max_concurrency": max_concurrency,
-            "profile_limits": limits,
-            "budget": budget,
-            "seed": seed,
-            "backoff_base": backoff_base,
-            "backoff_max": backoff_max,
-        },
-    )
-
-    def main() -> Any:
-        return run._main(graph, work, driver)
-
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        loop = None
-    if loop is None:
-        if not _blocking:
-            raise RuntimeError(
-                "run_graph needs a running event loop (await it in a notebook or async code); "
-                "from a plain script use sn.run_graph_sync(...)"
-            )
-        run_in_new_loop(main, clock_name)
-        return run
-    on_matching_loop = isinstance(loop, VirtualClockLoop) == (clock_name == "virtual")
-    if on_matching_loop and not _blocking:
-        run._async_task = loop.create_task(main())
-    else:
-        run._thread_future = start_in_thread(main, clock_name, name=f"swarmnb-{run.id}")
-        if _blocking:
-            run._thread_future.result()
-    return run

@@ -28,7 +28,8 @@ from ..events import EventBus
 from ..graph import Task
 from .budget import BudgetTracker, Usage
 from .context import Context
-from .errors import BudgetExceeded, GraphError, RetryableError, TaskFailed, TaskTimeout
+from .errors import BudgetExceeded, GraphError, TaskFailed, TaskTimeout
+from .outcomes import describe_error, is_retryable, preview
 
 if TYPE_CHECKING:
     from .run import Run
@@ -37,38 +38,8 @@ __all__ = ["Scheduler"]
 
 PENDING, READY, RUNNING, BACKOFF, COMPLETED, FAILED, SKIPPED, CANCELLED = range(8)
 STATE_NAMES = (
-    "pending",
-    "ready",
-    "running",
-    "backoff",
-    "completed",
-    "failed",
-    "skipped",
-    "cancelled",
-)
-_RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """Transient faults: RetryableError, timeouts, and provider 429/5xx errors."""
-    if isinstance(exc, RetryableError | TimeoutError):
-        return True
-    return getattr(exc, "status_code", None) in _RETRYABLE_STATUS
-
-
-def _preview(value: Any, limit: int = 200) -> Any:
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _describe(exc: BaseException) -> str:
-    try:
-        text = str(exc)
-    except Exception:  # an exception whose __str__ itself fails must not break the run
-        text = f"<unprintable {type(exc).__name__}>"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    "pending", "ready", "running", "backoff", "completed", "failed", "skipped", "cancelled",
+)  # fmt: skip
 
 
 class Scheduler:
@@ -336,7 +307,7 @@ class Scheduler:
         self.open_tasks -= 1
         fields = {"task": ctx.task.id, "attempt": ctx.attempt}
         if result is not None:
-            fields["result"] = _preview(result)
+            fields["result"] = preview(result)
         self.bus.emit("task.completed", self._usage_fields(fields, ctx.usage))
         for child in self.children[i]:
             self.waiting[child] -= 1
@@ -347,7 +318,7 @@ class Scheduler:
 
     def _on_error(self, i: int, ctx: Context, exc: Exception) -> None:
         task = ctx.task
-        error = _describe(exc)
+        error = describe_error(exc)
         if is_retryable(exc) and ctx.attempt <= task.max_retries and not self.cancel_requested:
             delay = self._backoff(ctx.attempt, getattr(exc, "retry_after", None))
             self.state[i] = BACKOFF
