@@ -50,39 +50,28 @@ TASK_COLUMNS = (
     "reason", "result",
 )  # fmt: skip
 
-_TERMINAL_STATUS = {
-    "task.completed": "completed",
-    "task.failed": "failed",
-    "task.skipped": "skipped",
-    "task.cancelled": "cancelled",
-}
-_ATTEMPT_END = frozenset({"task.retrying", "task.completed", "task.failed", "task.cancelled"})
 _USAGE = ("tokens_in", "tokens_out", "cost_usd", "steps")
 
 
+_ROW_TEMPLATE: dict[str, Any] = {
+    "id": None, "status": "queued", "profile": None, "role": None, "stage": None,
+    "agent": None, "deps": (), "prompt": "", "attempts": 0, "retries": 0, "started": None,
+    "finished": None, "duration": None, "tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0,
+    "steps": 0, "error": None, "reason": None, "result": None,
+}  # fmt: skip
+
+
 def _new_row(event: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": event["task"],
-        "status": "queued",
-        "profile": event.get("profile"),
-        "role": event.get("role"),
-        "stage": event.get("stage"),
-        "agent": event.get("agent"),
-        "deps": list(event.get("deps", ())),
-        "prompt": event.get("prompt", ""),
-        "attempts": 0,
-        "retries": 0,
-        "started": None,
-        "finished": None,
-        "duration": None,
-        "tokens_in": 0,
-        "tokens_out": 0,
-        "cost_usd": 0.0,
-        "steps": 0,
-        "error": None,
-        "reason": None,
-        "result": None,
-    }
+    row = _ROW_TEMPLATE.copy()
+    row["id"] = event["task"]
+    get = event.get
+    row["profile"] = get("profile")
+    row["role"] = get("role")
+    row["stage"] = get("stage")
+    row["agent"] = get("agent")
+    row["deps"] = get("deps") or []
+    row["prompt"] = get("prompt", "")
+    return row
 
 
 class RunFolder:
@@ -93,8 +82,8 @@ class RunFolder:
     """
 
     __slots__ = (
-        "area", "decisions", "finished", "last_t", "live", "peak", "rows", "running",
-        "spawn_count", "started",
+        "_handlers", "area", "decisions", "finished", "last_t", "live", "peak", "rows",
+        "running", "spawn_count", "started",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -108,22 +97,47 @@ class RunFolder:
         self.peak = 0
         self.area = 0.0
         self.last_t: float | None = None
+        self._handlers = {
+            "task.queued": self._queued,
+            "task.started": self._started_task,
+            "task.retrying": self._retrying,
+            "task.completed": self._completed,
+            "task.failed": self._failed,
+            "task.cancelled": self._cancelled,
+            "task.skipped": self._skipped,
+            "run.started": self._run_started,
+            "run.finished": self._run_finished,
+            "policy.decision": self._decision,
+            "agent.spawned": self._spawned,
+        }
 
     def feed(self, event: Mapping[str, Any]) -> None:
-        kind = event["kind"]
-        if kind.startswith("task."):
-            self._feed_task(kind, event)
-        elif kind == "run.started":
-            self.started = event
-            self.last_t = event["t"]
-        elif kind == "run.finished":
-            self.finished = event
-        elif kind == "policy.decision":
-            stage = event.get("stage")
-            if stage is not None:
-                self.decisions[int(stage)] = self.decisions.get(int(stage), 0) + 1
-        elif kind == "agent.spawned":
-            self.spawn_count += 1
+        handler = self._handlers.get(event["kind"])
+        if handler is not None:
+            handler(event)
+
+    # -- run-level events --------------------------------------------------------------------
+    def _run_started(self, event: Mapping[str, Any]) -> None:
+        self.started = event
+        self.last_t = event["t"]
+
+    def _run_finished(self, event: Mapping[str, Any]) -> None:
+        self.finished = event
+
+    def _decision(self, event: Mapping[str, Any]) -> None:
+        stage = event.get("stage")
+        if stage is not None:
+            self.decisions[int(stage)] = self.decisions.get(int(stage), 0) + 1
+
+    def _spawned(self, event: Mapping[str, Any]) -> None:
+        self.spawn_count += 1
+
+    # -- task events -------------------------------------------------------------------------
+    def _row(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        row = self.rows.get(event["task"])
+        if row is None:  # a trace cut before the queue event: keep what we can
+            row = self.rows[event["task"]] = _new_row(event)
+        return row
 
     def _running_changes(self, t: float, delta: int) -> None:
         if self.last_t is None:
@@ -134,51 +148,65 @@ class RunFolder:
         if self.running > self.peak:
             self.peak = self.running
 
-    def _feed_task(self, kind: str, event: Mapping[str, Any]) -> None:
+    def _queued(self, event: Mapping[str, Any]) -> None:
+        self.rows[event["task"]] = _new_row(event)
+
+    def _started_task(self, event: Mapping[str, Any]) -> None:
+        row = self._row(event)
+        row["attempts"] += 1
+        row["status"] = "running"
+        if row["started"] is None:
+            row["started"] = event["t"]
+        agent = event.get("agent")
+        if agent is not None:
+            row["agent"] = agent
+        self.live.add(event["task"])
+        self._running_changes(event["t"], +1)
+
+    def _attempt_ended(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        row = self._row(event)
+        for name in _USAGE:
+            value = event.get(name)
+            if value:
+                row[name] += value
         task_id = event["task"]
-        if kind == "task.queued":
-            self.rows[task_id] = _new_row(event)
-            return
-        row = self.rows.get(task_id)
-        if row is None:  # a trace cut before the queue event: keep what we can
-            row = self.rows[task_id] = _new_row(event)
-        if kind == "task.started":
-            row["attempts"] += 1
-            row["status"] = "running"
-            if row["started"] is None:
-                row["started"] = event["t"]
-            if event.get("agent") is not None:
-                row["agent"] = event["agent"]
-            self.live.add(task_id)
-            self._running_changes(event["t"], +1)
-            return
-        if kind in _ATTEMPT_END:
-            for name in _USAGE:
-                value = event.get(name)
-                if value:
-                    row[name] += value
-            if task_id in self.live:
-                self.live.discard(task_id)
-                self._running_changes(event["t"], -1)
-        if kind == "task.retrying":
-            row["retries"] += 1
-            row["status"] = "retrying"
-            row["error"] = event.get("error")
-            return
-        status = _TERMINAL_STATUS.get(kind)
-        if status is None:
-            return
+        if task_id in self.live:
+            self.live.discard(task_id)
+            self._running_changes(event["t"], -1)
+        return row
+
+    def _retrying(self, event: Mapping[str, Any]) -> None:
+        row = self._attempt_ended(event)
+        row["retries"] += 1
+        row["status"] = "retrying"
+        row["error"] = event.get("error")
+
+    def _ended(self, row: dict[str, Any], status: str, t: float) -> None:
         row["status"] = status
-        row["finished"] = event["t"]
+        row["finished"] = t
         if row["started"] is not None:
-            row["duration"] = event["t"] - row["started"]
-        if kind == "task.completed":
-            row["result"] = event.get("result")
-            row["error"] = None
-        elif kind == "task.failed":
-            row["error"] = event.get("error")
-        else:
-            row["reason"] = event.get("reason")
+            row["duration"] = t - row["started"]
+
+    def _completed(self, event: Mapping[str, Any]) -> None:
+        row = self._attempt_ended(event)
+        self._ended(row, "completed", event["t"])
+        row["result"] = event.get("result")
+        row["error"] = None
+
+    def _failed(self, event: Mapping[str, Any]) -> None:
+        row = self._attempt_ended(event)
+        self._ended(row, "failed", event["t"])
+        row["error"] = event.get("error")
+
+    def _cancelled(self, event: Mapping[str, Any]) -> None:
+        row = self._attempt_ended(event)
+        self._ended(row, "cancelled", event["t"])
+        row["reason"] = event.get("reason")
+
+    def _skipped(self, event: Mapping[str, Any]) -> None:
+        row = self._row(event)
+        self._ended(row, "skipped", event["t"])
+        row["reason"] = event.get("reason")
 
     def metrics(self) -> dict[str, Any]:
         """Every DESIGN §4 metric (plus task counts, status and clock)."""
