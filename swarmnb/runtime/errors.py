@@ -12,7 +12,10 @@ usual idioms working (a :class:`GraphError` is also a ``ValueError``)::
     ├── BudgetExceeded                   a unit of work would pass the run's budget
     ├── CapabilityDenied (PermissionError)  an agent used a tool it was not granted
     └── ModelError                       a model call failed for good
-        └── StructuredOutputError        output still invalid after the repair attempts
+        ├── StructuredOutputError        output still invalid after the repair attempts
+        └── TransientModelError          429/5xx/timeouts outlasted the call's retries; also
+                                         a RetryableError, so the task retries
+                                         (swarmnb.models)
 
 Work functions raise :class:`RetryableError` to ask for a retry; any other
 exception fails the task at once and skips its descendants.
