@@ -15,7 +15,6 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -145,14 +144,9 @@ async def _unit_main(
 
 def _run_unit(unit: _Unit, tick: Callable[[], None] | None = None) -> Any:
     """Run one unit on a fresh loop of its clock (in a worker thread if a loop is running)."""
-    from ..runtime.clock import run_in_new_loop, start_in_thread
+    from ..runtime.clock import run_blocking
 
-    clock = unit.options["clock"]
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return run_in_new_loop(lambda: _unit_main(unit, tick), clock)
-    return start_in_thread(lambda: _unit_main(unit, tick), clock).result()
+    return run_blocking(lambda: _unit_main(unit, tick), unit.options["clock"])
 
 
 def _bar(progress: Any, total: int) -> Any:

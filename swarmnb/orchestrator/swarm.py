@@ -24,7 +24,7 @@ from typing import Any
 
 from ..policies import Decision, Heuristic, Observation, Policy, episode_reward
 from ..runtime.budget import Budget
-from ..runtime.clock import check_clock
+from ..runtime.clock import check_clock, run_blocking
 from ..runtime.run import Run
 from ..runtime.start import start_run
 from .agents import ContextStrategy
@@ -183,18 +183,11 @@ class Swarm:
 
     def solve_sync(self, scenario: Any, *, seed: int | None = None) -> Episode:
         """:meth:`solve` from plain code, or from inside a running loop (blocks)."""
-        from ..runtime.clock import run_in_new_loop, start_in_thread
 
         async def main() -> Episode:
             return await self.solve(scenario, seed=seed)
 
-        try:
-            import asyncio
-
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return run_in_new_loop(main, self.clock)
-        return start_in_thread(main, self.clock).result()
+        return run_blocking(main, self.clock)
 
     def _learn(self, episode: Episode) -> None:
         if episode._learned:

@@ -30,7 +30,14 @@ import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any, Literal
 
-__all__ = ["ClockName", "VirtualClockLoop", "check_clock", "run_in_new_loop", "start_in_thread"]
+__all__ = [
+    "ClockName",
+    "VirtualClockLoop",
+    "check_clock",
+    "run_blocking",
+    "run_in_new_loop",
+    "start_in_thread",
+]
 
 ClockName = Literal["real", "virtual"]
 
@@ -183,3 +190,16 @@ def start_in_thread(
 
     threading.Thread(target=_main, name=name, daemon=True).start()
     return result
+
+
+def run_blocking(coro_fn: Callable[[], Coroutine[Any, Any, Any]], clock: ClockName) -> Any:
+    """Run ``coro_fn()`` to completion from synchronous code and return its result.
+
+    From plain code it gets a fresh loop in this thread; from inside a running loop (a
+    notebook cell) it gets one in a worker thread while this thread waits.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run_in_new_loop(coro_fn, clock)
+    return start_in_thread(coro_fn, clock).result()
