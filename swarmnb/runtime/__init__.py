@@ -6,10 +6,7 @@ without a cycle.
 
 from typing import Any
 
-from .budget import Budget, Usage
-from .clock import VirtualClockLoop
-from .context import Context
-from .errors import (
+from .._exceptions import (
     BudgetExceeded,
     CapabilityDenied,
     GraphError,
@@ -20,6 +17,9 @@ from .errors import (
     TaskFailed,
     TaskTimeout,
 )
+from .budget import Budget, Usage
+from .clock import VirtualClockLoop
+from .context import Context
 
 __all__ = [
     "Budget",

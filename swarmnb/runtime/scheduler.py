@@ -24,11 +24,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .._exceptions import BudgetExceeded, GraphError, TaskFailed, TaskTimeout
 from ..events import EventBus
 from ..graph import Task
 from .budget import BudgetTracker, Usage
 from .context import Context
-from .errors import BudgetExceeded, GraphError, TaskFailed, TaskTimeout
 from .outcomes import describe_error, is_retryable, preview
 
 if TYPE_CHECKING:
