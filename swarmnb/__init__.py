@@ -20,7 +20,7 @@ Example::
     run.metrics["critical_steps"]     # 2
 
 Subpackages load on first use: ``sn.models``, ``sn.scenarios``, ``sn.policies``,
-``sn.orchestrator``, ``sn.bench``, ``sn.ui``.
+``sn.orchestrator``, ``sn.bench``, ``sn.ui``, ``sn.backends``.
 """
 
 from __future__ import annotations
@@ -80,16 +80,19 @@ __all__ = [
 ]
 
 _LAZY_MODULES = frozenset({"models", "scenarios", "policies", "orchestrator", "bench", "ui"})
+_LAZY_PATHS = {"backends": "runtime.backends"}
 _LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator"}
 
 
 def __getattr__(name: str) -> object:
     if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_PATHS:
+        return importlib.import_module(f".{_LAZY_PATHS[name]}", __name__)
     if name in _LAZY_NAMES:
         return getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
     raise AttributeError(f"module 'swarmnb' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*__all__, *_LAZY_MODULES, *_LAZY_NAMES])
+    return sorted([*__all__, *_LAZY_MODULES, *_LAZY_PATHS, *_LAZY_NAMES])

@@ -49,8 +49,6 @@ _TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
 )
 
 
-
-
 def is_transient(exc: BaseException) -> bool:
     """Whether retrying the same request later may succeed."""
     if isinstance(exc, litellm.ContextWindowExceededError):

@@ -48,10 +48,6 @@ __all__ = [
 _SIM_NAME = re.compile(r"^(?:sim/|(?:[\w.\-]+/)?sim-)([\w.\-]+)$")
 
 
-
-
-
-
 @dataclass(frozen=True, slots=True)
 class SimToolCallOut:
     id: str

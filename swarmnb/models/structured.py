@@ -74,8 +74,6 @@ class ToolCall:
         return f"ToolCall({self.name}({args}), id={self.id!r})"
 
 
-
-
 def is_repair_message(message: dict[str, Any]) -> bool:
     """Whether a message is part of a repair turn (see :data:`REPAIR_PREFIX`)."""
     content = message.get("content")

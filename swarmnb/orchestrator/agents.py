@@ -45,10 +45,6 @@ class ContextStrategy(Protocol):
     ) -> list[dict[str, Any]]: ...
 
 
-
-
-
-
 @dataclass(slots=True, kw_only=True)
 class Agent:
     """One frozen subagent: a model profile, a system prompt, and its tally."""

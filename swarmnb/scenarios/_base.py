@@ -47,8 +47,6 @@ _RESULT_BLOCK = re.compile(r"<<<result subtask=(\S+?)>>>\n(.*?)\n<<<end result>>
 MERGE_HEADER = "Combine the partial results below into the final answer."
 
 
-
-
 def render_results(results: Mapping[str, str]) -> str:
     """Results of subtasks as delimited blocks a model (and an oracle) can read back."""
     return "\n".join(

@@ -27,8 +27,6 @@ from .._exceptions import ToolError
 __all__ = ["ToolError", "ToolSpec"]
 
 
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolSpec:
     """A tool with string parameters (all required unless listed in ``optional``)."""
