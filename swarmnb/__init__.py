@@ -79,9 +79,11 @@ __all__ = [
     "runs",
 ]
 
-_LAZY_MODULES = frozenset({"models", "scenarios", "policies", "orchestrator", "bench", "ui"})
+_LAZY_MODULES = frozenset(
+    {"models", "scenarios", "policies", "orchestrator", "bench", "ui", "telemetry", "vision", "api"}
+)
+_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api"}
 _LAZY_PATHS = {"backends": "runtime.backends"}
-_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator"}
 
 
 def __getattr__(name: str) -> object:
