@@ -153,3 +153,11 @@ def test_the_runtime_imports_nothing_above_it() -> None:
                 if top in _ABOVE_RUNTIME and not is_dashboard_hop:
                     offending.append(f"{path.relative_to(root)}: {node.module}")
     assert offending == []
+
+
+def test_telemetry_sinks_plug_in_as_event_sinks() -> None:
+    metrics = sn.telemetry.PrometheusMetrics()
+    run = sn.run_graph_sync(_graph(), _flaky, clock="virtual", trace=None, sinks=[metrics])
+    assert run.status == "completed"
+    assert isinstance(metrics, sn.events.EventSink)
+    assert b'status="completed"' in metrics.render()
