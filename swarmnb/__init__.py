@@ -20,7 +20,7 @@ Example::
     run.metrics["critical_steps"]     # 2
 
 Subpackages load on first use: ``sn.models``, ``sn.scenarios``, ``sn.policies``,
-``sn.orchestrator``, ``sn.bench``, ``sn.ui``.
+``sn.orchestrator``, ``sn.bench``, ``sn.ui``, ``sn.sandbox``, ``sn.memory``, ``sn.workflows``.
 """
 
 from __future__ import annotations
@@ -79,7 +79,19 @@ __all__ = [
     "runs",
 ]
 
-_LAZY_MODULES = frozenset({"models", "scenarios", "policies", "orchestrator", "bench", "ui"})
+_LAZY_MODULES = frozenset(
+    {
+        "models",
+        "scenarios",
+        "policies",
+        "orchestrator",
+        "bench",
+        "ui",
+        "sandbox",
+        "memory",
+        "workflows",
+    }
+)
 _LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator"}
 
 
