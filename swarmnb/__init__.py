@@ -80,19 +80,10 @@ __all__ = [
 ]
 
 _LAZY_MODULES = frozenset(
-    {
-        "models",
-        "scenarios",
-        "policies",
-        "orchestrator",
-        "bench",
-        "ui",
-        "sandbox",
-        "memory",
-        "workflows",
-    }
+    {"models", "scenarios", "policies", "orchestrator", "bench", "ui", "telemetry", "vision", "api"}
+    | {"sandbox", "memory", "workflows"}
 )
-_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator"}
+_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api"}
 
 
 def __getattr__(name: str) -> object:
