@@ -2,9 +2,14 @@
 
 One SQLite file, ``service.sqlite``, in the trace folder. The JSONL traces stay the record of
 what happened; this file adds what the traces cannot hold: which bearer tokens exist (only
-their SHA-256 — a token is random and long, so a plain hash suffices, as for API keys), and
-each swarm's definition and submitted tasks, so a restarted server lists its swarms and resumes
-the ones that were running.
+their SHA-256 — a token is random and long, so a plain hash suffices, as for API keys), each
+swarm's definition and submitted tasks, and each finished task's outcome and full result, so a
+restarted server lists its swarms and resumes the ones that were running without re-running
+a finished task.
+
+Durability: WAL mode with ``synchronous=NORMAL``: a task's outcome is written before the API
+can report it, and survives the server process being killed; an operating-system crash may
+lose the last transactions (no fsync per task — it would cost milliseconds each).
 
 Example::
 
@@ -38,6 +43,10 @@ CREATE TABLE IF NOT EXISTS swarms (
     id TEXT PRIMARY KEY, name TEXT, spec TEXT NOT NULL, status TEXT NOT NULL,
     open INTEGER NOT NULL, created REAL NOT NULL, runs TEXT NOT NULL DEFAULT '[]',
     resumed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS swarm_results (
+    swarm_id TEXT NOT NULL, task_id TEXT NOT NULL, status TEXT NOT NULL, result TEXT,
+    error TEXT, attempts INTEGER, agent TEXT, PRIMARY KEY (swarm_id, task_id)
 );
 CREATE TABLE IF NOT EXISTS swarm_tasks (
     swarm_id TEXT NOT NULL, n INTEGER NOT NULL, spec TEXT NOT NULL,
@@ -162,6 +171,39 @@ class ServiceStore:
                 "SELECT spec FROM swarm_tasks WHERE swarm_id = ? ORDER BY n", (swarm_id,)
             ).fetchall()
         return [json.loads(spec) for (spec,) in rows]
+
+    def record_result(
+        self,
+        swarm_id: str,
+        task_id: str,
+        *,
+        status: str,
+        result: Any,
+        error: str | None,
+        attempts: int,
+        agent: str | None,
+    ) -> None:
+        """Keep a task's outcome (before anyone can see it through the API)."""
+        text = json.dumps(result, default=repr) if result is not None else None
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO swarm_results VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (swarm_id, task_id, status, text, error, attempts, agent),
+            )
+
+    def results(self, swarm_id: str) -> dict[str, dict[str, Any]]:
+        """Task id → stored outcome (status, result, error, attempts, agent)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT task_id, status, result, error, attempts, agent FROM swarm_results"
+                " WHERE swarm_id = ?",
+                (swarm_id,),
+            ).fetchall()
+        return {
+            tid: {"status": st, "result": json.loads(r) if r is not None else None,
+                  "error": e, "attempts": a, "agent": ag}
+            for tid, st, r, e, a, ag in rows
+        }  # fmt: skip
 
     def swarms(self) -> list[SwarmRecord]:
         with self._lock:

@@ -112,14 +112,28 @@ class ServiceSwarm:
         return swarm
 
     def resume(self) -> None:
-        """Continue after a restart: finished tasks restored from the traces, the rest re-run."""
+        """Continue after a restart: finished tasks restored, the rest run in a new run.
+
+        A task counts as finished if its outcome is in the service store (written before the
+        API could report it) or its terminal event is in a trace; it is never run again.
+        """
         for run_id in self.record.runs:
             path = self.trace_dir / f"{run_id}.jsonl"
             if path.exists():
                 self._past.extend(read_events(path))
         for event in self._past:
             self._fold(event)
-        restored = {tid: info for tid, info in self.tasks.items() if _is_terminal(info.status)}
+        for tid, row in self.store.results(self.record.id).items():
+            info = self.tasks.get(tid) or TaskInfo(id=tid, status="queued", attempts=0)
+            info.status, info.result, info.error = row["status"], row["result"], row["error"]
+            info.attempts, info.agent = row["attempts"] or info.attempts, row["agent"]
+            self.tasks[tid] = info
+        # cancelled: stopped by the shutdown itself (a swarm cancelled by a client is not resumed)
+        restored = {
+            tid: info
+            for tid, info in self.tasks.items()
+            if info.status in ("completed", "failed", "skipped")
+        }
         for info in restored.values():
             info.restored = True
         specs = [TaskSpec.model_validate(s) for s in self.store.tasks(self.record.id)]
@@ -290,7 +304,7 @@ class ServiceSwarm:
 
     # -- events ------------------------------------------------------------------------------
     def _on_event(self, event: Mapping[str, Any]) -> None:
-        self._fold(event)
+        self._fold(event, live=True)
         self._notify()
 
     def _notify(self) -> None:
@@ -298,7 +312,7 @@ class ServiceSwarm:
         if tick is not None and not tick.done():
             tick.set_result(None)
 
-    def _fold(self, event: Mapping[str, Any]) -> None:
+    def _fold(self, event: Mapping[str, Any], *, live: bool = False) -> None:
         kind = event["kind"]
         if not kind.startswith("task."):
             return
@@ -328,6 +342,18 @@ class ServiceSwarm:
                 info.error = str(event.get("error") or event.get("reason") or "")
             else:
                 info.error = None
+            if live and not (kind == "task.cancelled" and self.stopping):
+                self._keep(info)
+
+    def _keep(self, info: TaskInfo) -> None:
+        result = info.result
+        if info.status == "completed" and self.run is not None:
+            with contextlib.suppress(KeyError, IndexError, RuntimeError):
+                result = self.run.result_of(info.id)
+        self.store.record_result(
+            self.record.id, info.id, status=info.status, result=result, error=info.error,
+            attempts=info.attempts, agent=info.agent,
+        )  # fmt: skip
 
     @property
     def n_events(self) -> int:
@@ -392,10 +418,6 @@ class ServiceSwarm:
             )
             for a in self.pool.agents
         ]
-
-
-def _is_terminal(status: str) -> bool:
-    return status in ("completed", "failed", "skipped", "cancelled")
 
 
 def _task_fields(spec: TaskSpec) -> dict[str, Any]:
