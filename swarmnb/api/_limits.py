@@ -50,8 +50,8 @@ class RateLimiter:
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes with 413 (``large`` for listed path suffixes).
 
-    Checks ``Content-Length`` up front and counts streamed bytes too (a chunked upload has no
-    length), so no handler ever reads more than the limit.
+    Checks ``Content-Length`` up front; a body without one (chunked) is read here up to the
+    limit before the handler sees it, so no handler ever reads more than the limit.
     """
 
     def __init__(
@@ -68,29 +68,35 @@ class BodyLimit:
             return
         path: str = scope.get("path", "")
         limit = self.large if path.endswith(self.large_suffixes) else self.limit
+        length = None
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > limit:
+            if name == b"content-length" and value.isdigit():
+                length = int(value)
+        if length is not None:
+            if length > limit:
                 await _too_large(send, limit)
                 return
+            await self.app(scope, receive, send)
+            return
+        # no length (a chunked upload): read it here, up to the limit, then hand it on
+        messages: list[Message] = []
         seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _TooLarge
-            return message
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                await _too_large(send, limit)
+                return
+            if not message.get("more_body", False):
+                break
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await _too_large(send, limit)
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 async def _too_large(send: Send, limit: int) -> None:
