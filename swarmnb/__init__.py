@@ -20,7 +20,8 @@ Example::
     run.metrics["critical_steps"]     # 2
 
 Subpackages load on first use: ``sn.models``, ``sn.scenarios``, ``sn.policies``,
-``sn.orchestrator``, ``sn.bench``, ``sn.ui``, ``sn.backends``.
+``sn.orchestrator``, ``sn.bench``, ``sn.ui``, ``sn.sandbox``, ``sn.memory``, ``sn.workflows``,
+``sn.backends``.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ __all__ = [
 
 _LAZY_MODULES = frozenset(
     {"models", "scenarios", "policies", "orchestrator", "bench", "ui", "telemetry", "vision", "api"}
+    | {"sandbox", "memory", "workflows"}
 )
 _LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api"}
 _LAZY_PATHS = {"backends": "runtime.backends"}

@@ -24,7 +24,10 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     ├── StepLimitReached                   an agent used all its steps without an answer
     ├── ToolError                          unknown tool or bad arguments (handed back to the
     │                                      model as the tool result)
-    └── ScenarioError (ValueError)         a scenario built or asked with invalid parameters
+    ├── ScenarioError (ValueError)         a scenario built or asked with invalid parameters
+    └── SandboxError (RuntimeError)        untrusted code could not be run as asked (sandbox)
+        ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
+        └── CommandNotFound (FileNotFoundError)  the command does not exist
 
 Work functions raise :class:`RetryableError` to ask for a retry; any other exception fails the
 task at once and skips its descendants.
@@ -46,11 +49,13 @@ __all__ = [
     "AgentLimitReached",
     "BudgetExceeded",
     "CapabilityDenied",
+    "CommandNotFound",
     "ContextOverflow",
     "GraphError",
     "InvalidOutput",
     "ModelError",
     "RetryableError",
+    "SandboxError",
     "ScenarioError",
     "StepLimitReached",
     "StructuredOutputError",
@@ -60,6 +65,7 @@ __all__ = [
     "ToolError",
     "TransientModelError",
     "UnknownSimModel",
+    "WorkspaceError",
 ]
 
 
@@ -183,3 +189,15 @@ class ToolError(SwarmError):
 
 class ScenarioError(SwarmError, ValueError):
     """A scenario was built or asked for something with invalid parameters."""
+
+
+class SandboxError(SwarmError, RuntimeError):
+    """Untrusted code could not be run as asked (for example a confinement that is missing)."""
+
+
+class WorkspaceError(SandboxError, NotADirectoryError):
+    """The sandbox workspace does not exist or is not a directory."""
+
+
+class CommandNotFound(SandboxError, FileNotFoundError):
+    """The command to run in the sandbox does not exist (nothing was started)."""
