@@ -50,6 +50,7 @@ from .runtime import (
     TaskFailed,
     TaskTimeout,
 )
+from .runtime.errors import CalibrationError
 from .trace import ReplayedRun, replay, runs
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "METRIC_NAMES",
     "Budget",
     "BudgetExceeded",
+    "CalibrationError",
     "CapabilityDenied",
     "Context",
     "EventBus",

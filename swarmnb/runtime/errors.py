@@ -11,6 +11,8 @@ usual idioms working (a :class:`GraphError` is also a ``ValueError``)::
     ├── TaskFailed                       awaiting the result of a task that did not complete
     ├── BudgetExceeded                   a unit of work would pass the run's budget
     ├── CapabilityDenied (PermissionError)  an agent used a tool it was not granted
+    ├── CalibrationError (ValueError)    traces cannot give a sim profile: no model calls,
+    │                                    several models and none named (swarmnb.models)
     └── ModelError                       a model call failed for good
         ├── StructuredOutputError        output still invalid after the repair attempts
         └── TransientModelError          429/5xx/timeouts outlasted the call's retries; also
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 __all__ = [
     "BudgetExceeded",
+    "CalibrationError",
     "CapabilityDenied",
     "GraphError",
     "ModelError",
@@ -98,6 +101,17 @@ class BudgetExceeded(SwarmError):
 
 class CapabilityDenied(SwarmError, PermissionError):
     """An agent called a tool outside the capabilities it was granted."""
+
+
+class CalibrationError(SwarmError, ValueError):
+    """The traces cannot be calibrated: no model calls, too few, or several models unnamed.
+
+    ``models`` lists the models the traces hold calls to (pick one with ``model=``).
+    """
+
+    def __init__(self, message: str, *, models: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.models = tuple(models)
 
 
 class ModelError(SwarmError):
