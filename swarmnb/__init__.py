@@ -20,7 +20,7 @@ Example::
     run.metrics["critical_steps"]     # 2
 
 Subpackages load on first use: ``sn.models``, ``sn.scenarios``, ``sn.policies``,
-``sn.orchestrator``, ``sn.bench``, ``sn.ui``.
+``sn.orchestrator``, ``sn.bench``, ``sn.ui``, ``sn.sandbox``, ``sn.memory``, ``sn.workflows``.
 """
 
 from __future__ import annotations
@@ -81,8 +81,11 @@ __all__ = [
     "runs",
 ]
 
-_LAZY_MODULES = frozenset({"models", "scenarios", "policies", "orchestrator", "bench", "ui"})
-_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator"}
+_LAZY_MODULES = frozenset(
+    {"models", "scenarios", "policies", "orchestrator", "bench", "ui", "telemetry", "vision", "api"}
+    | {"sandbox", "memory", "workflows"}
+)
+_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api"}
 
 
 def __getattr__(name: str) -> object:

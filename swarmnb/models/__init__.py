@@ -25,6 +25,7 @@ from .admission import AdmissionController, ModelLimits
 from .cache import ResponseCache
 from .calibrate import Calibration, calibrate
 from .completion import Completion, complete
+from .fast_sim import fast_sim_enabled, sim_fast_path
 from .faults import FaultPlan, inject_faults
 from .profiles import override_profiles, register_profile, unregister_profile
 from .provider import SimProvider, register_sim_provider
@@ -52,12 +53,14 @@ __all__ = [
     "calibrate",
     "complete",
     "estimate_tokens",
+    "fast_sim_enabled",
     "flush_logging",
     "inject_faults",
     "override_profiles",
     "register_profile",
     "register_sim_provider",
     "serve_sim",
+    "sim_fast_path",
     "simulate",
     "unregister_profile",
 ]

@@ -13,11 +13,14 @@ usual idioms working (a :class:`GraphError` is also a ``ValueError``)::
     ├── CapabilityDenied (PermissionError)  an agent used a tool it was not granted
     ├── CalibrationError (ValueError)    traces cannot give a sim profile: no model calls,
     │                                    several models and none named (swarmnb.models)
-    └── ModelError                       a model call failed for good
-        ├── StructuredOutputError        output still invalid after the repair attempts
-        └── TransientModelError          429/5xx/timeouts outlasted the call's retries; also
-                                         a RetryableError, so the task retries
-                                         (swarmnb.models)
+    ├── ModelError                       a model call failed for good
+    │   ├── StructuredOutputError        output still invalid after the repair attempts
+    │   └── TransientModelError          429/5xx/timeouts outlasted the call's retries; also
+    │                                    a RetryableError, so the task retries
+    │                                    (swarmnb.models)
+    └── SandboxError (RuntimeError)      untrusted code could not be run as asked (swarmnb.sandbox)
+        ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
+        └── CommandNotFound (FileNotFoundError)  the command does not exist
 
 Work functions raise :class:`RetryableError` to ask for a retry; any other
 exception fails the task at once and skips its descendants.
@@ -29,13 +32,16 @@ __all__ = [
     "BudgetExceeded",
     "CalibrationError",
     "CapabilityDenied",
+    "CommandNotFound",
     "GraphError",
     "ModelError",
     "RetryableError",
+    "SandboxError",
     "StructuredOutputError",
     "SwarmError",
     "TaskFailed",
     "TaskTimeout",
+    "WorkspaceError",
 ]
 
 
@@ -120,3 +126,15 @@ class ModelError(SwarmError):
 
 class StructuredOutputError(ModelError):
     """The model's output did not validate against the schema after every repair."""
+
+
+class SandboxError(SwarmError, RuntimeError):
+    """Untrusted code could not be run as asked (for example a confinement that is missing)."""
+
+
+class WorkspaceError(SandboxError, NotADirectoryError):
+    """The sandbox workspace does not exist or is not a directory."""
+
+
+class CommandNotFound(SandboxError, FileNotFoundError):
+    """The command to run in the sandbox does not exist (nothing was started)."""
