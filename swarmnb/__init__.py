@@ -33,6 +33,7 @@ import os
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from ._api import run_graph, run_graph_sync
+from ._exceptions import CalibrationError
 from ._version import __version__
 from .events import EVENT_KINDS, EventBus
 from .graph import Task, TaskGraph
@@ -58,6 +59,7 @@ __all__ = [
     "METRIC_NAMES",
     "Budget",
     "BudgetExceeded",
+    "CalibrationError",
     "CapabilityDenied",
     "Context",
     "EventBus",

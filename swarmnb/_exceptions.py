@@ -25,6 +25,8 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     ├── ToolError                          unknown tool or bad arguments (handed back to the
     │                                      model as the tool result)
     ├── ScenarioError (ValueError)         a scenario built or asked with invalid parameters
+    ├── CalibrationError (ValueError)      traces cannot give a sim profile: no model calls,
+    │                                      several models and none named (swarmnb.models)
     └── SandboxError (RuntimeError)        untrusted code could not be run as asked (sandbox)
         ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
         └── CommandNotFound (FileNotFoundError)  the command does not exist
@@ -48,6 +50,7 @@ from typing import Any
 __all__ = [
     "AgentLimitReached",
     "BudgetExceeded",
+    "CalibrationError",
     "CapabilityDenied",
     "CommandNotFound",
     "ContextOverflow",
@@ -201,3 +204,14 @@ class WorkspaceError(SandboxError, NotADirectoryError):
 
 class CommandNotFound(SandboxError, FileNotFoundError):
     """The command to run in the sandbox does not exist (nothing was started)."""
+
+
+class CalibrationError(SwarmError, ValueError):
+    """The traces cannot be calibrated: no model calls, too few, or several models unnamed.
+
+    ``models`` lists the models the traces hold calls to (pick one with ``model=``).
+    """
+
+    def __init__(self, message: str, *, models: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.models = tuple(models)
