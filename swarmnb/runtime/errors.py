@@ -11,6 +11,9 @@ usual idioms working (a :class:`GraphError` is also a ``ValueError``)::
     ├── TaskFailed                       awaiting the result of a task that did not complete
     ├── BudgetExceeded                   a unit of work would pass the run's budget
     ├── CapabilityDenied (PermissionError)  an agent used a tool it was not granted
+    ├── PolicyFileError (ValueError)     a policy file that is missing, not JSON or not a policy
+    ├── CheckpointError (ValueError)     a training checkpoint that cannot be resumed from
+    ├── TrainingConfigError (ValueError) bad training settings: λ < 0, an empty curriculum, …
     └── ModelError                       a model call failed for good
         ├── StructuredOutputError        output still invalid after the repair attempts
         └── TransientModelError          429/5xx/timeouts outlasted the call's retries; also
@@ -26,13 +29,16 @@ from __future__ import annotations
 __all__ = [
     "BudgetExceeded",
     "CapabilityDenied",
+    "CheckpointError",
     "GraphError",
     "ModelError",
+    "PolicyFileError",
     "RetryableError",
     "StructuredOutputError",
     "SwarmError",
     "TaskFailed",
     "TaskTimeout",
+    "TrainingConfigError",
 ]
 
 
@@ -106,3 +112,15 @@ class ModelError(SwarmError):
 
 class StructuredOutputError(ModelError):
     """The model's output did not validate against the schema after every repair."""
+
+
+class PolicyFileError(SwarmError, ValueError):
+    """A saved policy that cannot be loaded: no such file, not JSON, or not that policy's format."""
+
+
+class CheckpointError(SwarmError, ValueError):
+    """A training checkpoint that cannot be resumed from (missing, truncated or foreign)."""
+
+
+class TrainingConfigError(SwarmError, ValueError):
+    """Training settings that cannot work: a negative λ, an empty curriculum, a bad size."""
