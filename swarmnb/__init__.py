@@ -50,6 +50,7 @@ from .runtime import (
     TaskFailed,
     TaskTimeout,
 )
+from .runtime.errors import CheckpointError, PolicyFileError, TrainingConfigError
 from .trace import ReplayedRun, replay, runs
 
 __all__ = [
@@ -58,10 +59,12 @@ __all__ = [
     "Budget",
     "BudgetExceeded",
     "CapabilityDenied",
+    "CheckpointError",
     "Context",
     "EventBus",
     "GraphError",
     "ModelError",
+    "PolicyFileError",
     "ReplayedRun",
     "RetryableError",
     "Run",
@@ -71,6 +74,7 @@ __all__ = [
     "TaskFailed",
     "TaskGraph",
     "TaskTimeout",
+    "TrainingConfigError",
     "__version__",
     "compute_metrics",
     "replay",
@@ -80,7 +84,18 @@ __all__ = [
 ]
 
 _LAZY_MODULES = frozenset(
-    {"models", "scenarios", "policies", "orchestrator", "bench", "ui", "telemetry", "vision", "api"}
+    {
+        "models",
+        "scenarios",
+        "policies",
+        "orchestrator",
+        "training",
+        "bench",
+        "ui",
+        "telemetry",
+        "vision",
+        "api",
+    }
 )
 _LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api"}
 

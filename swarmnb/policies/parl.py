@@ -104,6 +104,8 @@ class PARL(Policy):
             head: rng.normal(0.0, init_scale, size=(n, N_FEATURES)) for head, n in sizes.items()
         }
         self.episodes_trained = 0
+        #: (λ1, λ2) the staged driver weighs the reward terms with; the trainer sets them
+        self.reward_lambdas: tuple[float, float] = (0.0, 0.0)
 
     # -- the Policy interface ------------------------------------------------------------------
     def decide(self, observation: Observation, rng: random.Random) -> Decision:
