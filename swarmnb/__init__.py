@@ -20,7 +20,7 @@ Example::
     run.metrics["critical_steps"]     # 2
 
 Subpackages load on first use: ``sn.models``, ``sn.scenarios``, ``sn.policies``,
-``sn.orchestrator``, ``sn.bench``, ``sn.ui``.
+``sn.orchestrator``, ``sn.bench``, ``sn.ui``, ``sn.sandbox``, ``sn.memory``, ``sn.workflows``.
 """
 
 from __future__ import annotations
@@ -84,18 +84,9 @@ __all__ = [
 ]
 
 _LAZY_MODULES = frozenset(
-    {
-        "models",
-        "scenarios",
-        "policies",
-        "orchestrator",
-        "training",
-        "bench",
-        "ui",
-        "telemetry",
-        "vision",
-        "api",
-    }
+    {"models", "scenarios", "policies", "orchestrator", "bench", "ui", "telemetry", "vision", "api"}
+    | {"sandbox", "memory", "workflows"}
+    | {"training"}
 )
 _LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api"}
 

@@ -14,11 +14,14 @@ usual idioms working (a :class:`GraphError` is also a ``ValueError``)::
     ├── PolicyFileError (ValueError)     a policy file that is missing, not JSON or not a policy
     ├── CheckpointError (ValueError)     a training checkpoint that cannot be resumed from
     ├── TrainingConfigError (ValueError) bad training settings: λ < 0, an empty curriculum, …
-    └── ModelError                       a model call failed for good
-        ├── StructuredOutputError        output still invalid after the repair attempts
-        └── TransientModelError          429/5xx/timeouts outlasted the call's retries; also
-                                         a RetryableError, so the task retries
-                                         (swarmnb.models)
+    ├── ModelError                       a model call failed for good
+    │   ├── StructuredOutputError        output still invalid after the repair attempts
+    │   └── TransientModelError          429/5xx/timeouts outlasted the call's retries; also
+    │                                    a RetryableError, so the task retries
+    │                                    (swarmnb.models)
+    └── SandboxError (RuntimeError)      untrusted code could not be run as asked (swarmnb.sandbox)
+        ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
+        └── CommandNotFound (FileNotFoundError)  the command does not exist
 
 Work functions raise :class:`RetryableError` to ask for a retry; any other
 exception fails the task at once and skips its descendants.
@@ -30,15 +33,18 @@ __all__ = [
     "BudgetExceeded",
     "CapabilityDenied",
     "CheckpointError",
+    "CommandNotFound",
     "GraphError",
     "ModelError",
     "PolicyFileError",
     "RetryableError",
+    "SandboxError",
     "StructuredOutputError",
     "SwarmError",
     "TaskFailed",
     "TaskTimeout",
     "TrainingConfigError",
+    "WorkspaceError",
 ]
 
 
@@ -124,3 +130,15 @@ class CheckpointError(SwarmError, ValueError):
 
 class TrainingConfigError(SwarmError, ValueError):
     """Training settings that cannot work: a negative λ, an empty curriculum, a bad size."""
+
+
+class SandboxError(SwarmError, RuntimeError):
+    """Untrusted code could not be run as asked (for example a confinement that is missing)."""
+
+
+class WorkspaceError(SandboxError, NotADirectoryError):
+    """The sandbox workspace does not exist or is not a directory."""
+
+
+class CommandNotFound(SandboxError, FileNotFoundError):
+    """The command to run in the sandbox does not exist (nothing was started)."""
