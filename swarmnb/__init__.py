@@ -50,7 +50,12 @@ from .runtime import (
     TaskFailed,
     TaskTimeout,
 )
-from .runtime.errors import CheckpointError, PolicyFileError, TrainingConfigError
+from .runtime.errors import (
+    CalibrationError,
+    CheckpointError,
+    PolicyFileError,
+    TrainingConfigError,
+)
 from .trace import ReplayedRun, replay, runs
 
 __all__ = [
@@ -58,6 +63,7 @@ __all__ = [
     "METRIC_NAMES",
     "Budget",
     "BudgetExceeded",
+    "CalibrationError",
     "CapabilityDenied",
     "CheckpointError",
     "Context",

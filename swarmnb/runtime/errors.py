@@ -14,6 +14,8 @@ usual idioms working (a :class:`GraphError` is also a ``ValueError``)::
     ├── PolicyFileError (ValueError)     a policy file that is missing, not JSON or not a policy
     ├── CheckpointError (ValueError)     a training checkpoint that cannot be resumed from
     ├── TrainingConfigError (ValueError) bad training settings: λ < 0, an empty curriculum, …
+    ├── CalibrationError (ValueError)    traces cannot give a sim profile: no model calls,
+    │                                    several models and none named (swarmnb.models)
     ├── ModelError                       a model call failed for good
     │   ├── StructuredOutputError        output still invalid after the repair attempts
     │   └── TransientModelError          429/5xx/timeouts outlasted the call's retries; also
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 __all__ = [
     "BudgetExceeded",
+    "CalibrationError",
     "CapabilityDenied",
     "CheckpointError",
     "CommandNotFound",
@@ -110,6 +113,17 @@ class BudgetExceeded(SwarmError):
 
 class CapabilityDenied(SwarmError, PermissionError):
     """An agent called a tool outside the capabilities it was granted."""
+
+
+class CalibrationError(SwarmError, ValueError):
+    """The traces cannot be calibrated: no model calls, too few, or several models unnamed.
+
+    ``models`` lists the models the traces hold calls to (pick one with ``model=``).
+    """
+
+    def __init__(self, message: str, *, models: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.models = tuple(models)
 
 
 class ModelError(SwarmError):
