@@ -33,7 +33,12 @@ import os
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from ._api import run_graph, run_graph_sync
-from ._exceptions import CalibrationError
+from ._exceptions import (
+    CalibrationError,
+    CheckpointError,
+    PolicyFileError,
+    TrainingConfigError,
+)
 from ._version import __version__
 from .events import EVENT_KINDS, EventBus
 from .graph import Task, TaskGraph
@@ -61,10 +66,12 @@ __all__ = [
     "BudgetExceeded",
     "CalibrationError",
     "CapabilityDenied",
+    "CheckpointError",
     "Context",
     "EventBus",
     "GraphError",
     "ModelError",
+    "PolicyFileError",
     "ReplayedRun",
     "RetryableError",
     "Run",
@@ -74,6 +81,7 @@ __all__ = [
     "TaskFailed",
     "TaskGraph",
     "TaskTimeout",
+    "TrainingConfigError",
     "__version__",
     "compute_metrics",
     "replay",
@@ -85,6 +93,7 @@ __all__ = [
 _LAZY_MODULES = frozenset(
     {"models", "scenarios", "policies", "orchestrator", "bench", "ui", "telemetry", "vision", "api"}
     | {"sandbox", "memory", "workflows"}
+    | {"training"}
 )
 _LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api"}
 _LAZY_PATHS = {"backends": "runtime.backends"}

@@ -25,6 +25,9 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     ├── ToolError                          unknown tool or bad arguments (handed back to the
     │                                      model as the tool result)
     ├── ScenarioError (ValueError)         a scenario built or asked with invalid parameters
+    ├── PolicyFileError (ValueError)       a policy file that is missing, not JSON or not a policy
+    ├── CheckpointError (ValueError)       a training checkpoint that cannot be resumed from
+    ├── TrainingConfigError (ValueError)   bad training settings: λ < 0, an empty curriculum, …
     ├── CalibrationError (ValueError)      traces cannot give a sim profile: no model calls,
     │                                      several models and none named (swarmnb.models)
     └── SandboxError (RuntimeError)        untrusted code could not be run as asked (sandbox)
@@ -52,11 +55,13 @@ __all__ = [
     "BudgetExceeded",
     "CalibrationError",
     "CapabilityDenied",
+    "CheckpointError",
     "CommandNotFound",
     "ContextOverflow",
     "GraphError",
     "InvalidOutput",
     "ModelError",
+    "PolicyFileError",
     "RetryableError",
     "SandboxError",
     "ScenarioError",
@@ -66,6 +71,7 @@ __all__ = [
     "TaskFailed",
     "TaskTimeout",
     "ToolError",
+    "TrainingConfigError",
     "TransientModelError",
     "UnknownSimModel",
     "WorkspaceError",
@@ -215,3 +221,15 @@ class CalibrationError(SwarmError, ValueError):
     def __init__(self, message: str, *, models: list[str] | tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.models = tuple(models)
+
+
+class PolicyFileError(SwarmError, ValueError):
+    """A saved policy that cannot be loaded: no such file, not JSON, or not that policy's format."""
+
+
+class CheckpointError(SwarmError, ValueError):
+    """A training checkpoint that cannot be resumed from (missing, truncated or foreign)."""
+
+
+class TrainingConfigError(SwarmError, ValueError):
+    """Training settings that cannot work: a negative λ, an empty curriculum, a bad size."""
