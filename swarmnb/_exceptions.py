@@ -8,6 +8,7 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     ├── GraphError (ValueError)            bad graph: cycle, unknown or duplicate id
     ├── RetryableError                     a transient fault; the scheduler retries the task
     │   ├── TaskTimeout (TimeoutError)     an attempt ran past its ``timeout``
+    │   ├── AgentCrashed                   a service agent crashed mid-attempt; another retries
     │   └── TransientModelError            (also a ModelError, below) 429/5xx/timeouts
     │                                      outlasted the call's retries: the task retries
     ├── TaskFailed                         awaiting the result of a task that did not complete
@@ -30,6 +31,8 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     ├── TrainingConfigError (ValueError)   bad training settings: λ < 0, an empty curriculum, …
     ├── CalibrationError (ValueError)      traces cannot give a sim profile: no model calls,
     │                                      several models and none named (swarmnb.models)
+    ├── ServiceError (RuntimeError)        the swarm service answered with an error status
+    ├── SwarmConflict (ValueError)         a request that does not fit a served swarm's state
     └── SandboxError (RuntimeError)        untrusted code could not be run as asked (sandbox)
         ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
         └── CommandNotFound (FileNotFoundError)  the command does not exist
@@ -51,6 +54,7 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "AgentCrashed",
     "AgentLimitReached",
     "BudgetExceeded",
     "CalibrationError",
@@ -65,8 +69,10 @@ __all__ = [
     "RetryableError",
     "SandboxError",
     "ScenarioError",
+    "ServiceError",
     "StepLimitReached",
     "StructuredOutputError",
+    "SwarmConflict",
     "SwarmError",
     "TaskFailed",
     "TaskTimeout",
@@ -233,3 +239,21 @@ class CheckpointError(SwarmError, ValueError):
 
 class TrainingConfigError(SwarmError, ValueError):
     """Training settings that cannot work: a negative λ, an empty curriculum, a bad size."""
+
+
+class AgentCrashed(RetryableError):
+    """The agent running an attempt crashed; the task is retried on another agent."""
+
+
+class ServiceError(SwarmError, RuntimeError):
+    """The service answered with an error status; ``status`` and ``detail`` say which."""
+
+    def __init__(self, status: int, detail: Any, retry_after: float | None = None) -> None:
+        super().__init__(f"HTTP {status}: {detail}")
+        self.status = status
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+class SwarmConflict(SwarmError, ValueError):
+    """The request does not fit the swarm's state (finished, duplicate or unknown task ids)."""

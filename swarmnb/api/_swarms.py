@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .._api import start_run
+from .._exceptions import SwarmConflict
 from ..graph import TaskGraph
 from ..models import complete
 from ..runtime import RetryableError, Run
@@ -40,8 +41,6 @@ _TERMINAL = {"task.completed": "completed", "task.failed": "failed",
 EventSink = Callable[[Mapping[str, Any]], object]
 
 
-class SwarmConflict(ValueError):
-    """The request does not fit the swarm's state (finished, duplicate or unknown task ids)."""
 
 
 class _AgentContext:
