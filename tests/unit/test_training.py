@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import swarmnb as sn
+from swarmnb.policies.rewards import r_perf
 from swarmnb.training import Curriculum, CurriculumTask, Trainer, export_dataset
 
 SMALL = Curriculum([CurriculumTask("wide", 6), CurriculumTask("deep", 2)])
@@ -145,11 +146,11 @@ def test_swarm_env_passes_check_env():
     while not done:
         mask = info["action_mask"]["kind"]
         kind = 0 if mask[0] and obs[8] == 0 else 4  # assign once, then finish
-        obs, reward, done, truncated, info = env.step(np.array([kind, 1, 0]))
+        obs, reward, done, _truncated, info = env.step(np.array([kind, 1, 0]))
         total += reward
     assert info["metrics"]["spawn_count"] >= 1
     # λ = 0: the episode's return is r_perf of its metrics
     assert total == pytest.approx(
-        sn.policies.episode_reward(info["metrics"], baseline_steps=info["est_steps_single"])
+        r_perf(info["metrics"], est_steps_single=info["est_steps_single"])
     )
     env.close()
