@@ -16,9 +16,12 @@ usual idioms working (a :class:`GraphError` is also a ``ValueError``)::
     │   └── TransientModelError          429/5xx/timeouts outlasted the call's retries; also
     │                                    a RetryableError, so the task retries
     │                                    (swarmnb.models)
-    └── SandboxError (RuntimeError)      untrusted code could not be run as asked (swarmnb.sandbox)
-        ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
-        └── CommandNotFound (FileNotFoundError)  the command does not exist
+    ├── SandboxError (RuntimeError)      untrusted code could not be run as asked (swarmnb.sandbox)
+    │   ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
+    │   └── CommandNotFound (FileNotFoundError)  the command does not exist
+    ├── NotCodeError (ValueError)        a model reply that should hold code holds none
+    └── RequirementError (ValueError)    a team workflow got an empty or unusable request
+                                         (swarmnb.workflows)
 
 Work functions raise :class:`RetryableError` to ask for a retry; any other
 exception fails the task at once and skips its descendants.
@@ -32,6 +35,8 @@ __all__ = [
     "CommandNotFound",
     "GraphError",
     "ModelError",
+    "NotCodeError",
+    "RequirementError",
     "RetryableError",
     "SandboxError",
     "StructuredOutputError",
@@ -124,3 +129,11 @@ class WorkspaceError(SandboxError, NotADirectoryError):
 
 class CommandNotFound(SandboxError, FileNotFoundError):
     """The command to run in the sandbox does not exist (nothing was started)."""
+
+
+class NotCodeError(SwarmError, ValueError):
+    """A model reply that should hold code holds none (or it does not parse)."""
+
+
+class RequirementError(SwarmError, ValueError):
+    """A team workflow got an empty or unusable requirement, proposal or goal."""
