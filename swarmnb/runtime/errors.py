@@ -20,7 +20,8 @@ usual idioms working (a :class:`GraphError` is also a ``ValueError``)::
     │   ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
     │   └── CommandNotFound (FileNotFoundError)  the command does not exist
     ├── NotCodeError (ValueError)        a model reply that should hold code holds none
-    └── RequirementError (ValueError)    a team workflow got an empty or unusable request
+    ├── RequirementError (ValueError)    a team workflow got an empty or unusable request
+    └── GitError (RuntimeError)          a git command of a team workflow failed
                                          (swarmnb.workflows)
 
 Work functions raise :class:`RetryableError` to ask for a retry; any other
@@ -33,6 +34,7 @@ __all__ = [
     "BudgetExceeded",
     "CapabilityDenied",
     "CommandNotFound",
+    "GitError",
     "GraphError",
     "ModelError",
     "NotCodeError",
@@ -137,3 +139,7 @@ class NotCodeError(SwarmError, ValueError):
 
 class RequirementError(SwarmError, ValueError):
     """A team workflow got an empty or unusable requirement, proposal or goal."""
+
+
+class GitError(SwarmError, RuntimeError):
+    """A git command of a team workflow failed; the message carries git's own words."""

@@ -206,6 +206,8 @@ class DecisionOracle:
         step, fields = parse_header(prompt) or ("verdict", {})
         role = fields.get("ROLE", "tech-lead")
         names = _CRITERIA.get(role, ("overall merit", "cost of delay"))
+        if step == "propose":
+            return _reply(f"Proposal: {self.proposal}")
         if step == "criteria":
             crit = [
                 {"name": n, "threshold": 6.0, "weight": round(1.0 / len(names), 3),
