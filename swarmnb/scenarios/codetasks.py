@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..runtime.errors import NotCodeError
+from .._exceptions import NotCodeError
 from ._codetasks_data import TASKS
 
 __all__ = ["CodingTask", "NotCodeError", "coding_tasks", "extract_code", "humaneval_tasks"]

@@ -20,7 +20,7 @@ Example::
 
 from __future__ import annotations
 
-from ..runtime.errors import GitError, NotCodeError, RequirementError
+from .._exceptions import GitError, NotCodeError, RequirementError
 from ._steps import SelfCheck, parse_json
 from ._team import ModelTeam, Team, TeamReply, TeamResult
 from .continuous import Continuous, ContinuousResult

@@ -10,7 +10,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from ..runtime.errors import GitError
+from .._exceptions import GitError
 
 __all__ = ["Git", "GitError"]
 

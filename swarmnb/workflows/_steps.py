@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .._exceptions import ModelError
 from ..memory import MemoryStore
-from ..runtime.errors import ModelError
 from ._team import Team
 
 __all__ = ["SelfCheck", "Steps", "parse_json"]

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._exceptions import RequirementError, TaskFailed
 from ..memory import GLOBAL, MemoryStore
 from ..oracle import register_oracle
 from ..runtime.budget import Budget
 from ..runtime.clock import VirtualClockLoop
-from ..runtime.errors import RequirementError, TaskFailed
 from ..scenarios.codetasks import CodingTask
 from ..scenarios.team_oracle import PlannerOracle, register_task_oracles, step_header
 from ._steps import Steps, parse_json

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import sandbox
+from .._exceptions import NotCodeError, RequirementError, TaskFailed, WorkspaceError
 from ..memory import MemoryStore
 from ..runtime.clock import VirtualClockLoop, run_blocking
-from ..runtime.errors import NotCodeError, RequirementError, TaskFailed, WorkspaceError
 from ..runtime.start import start_run
 from ..scenarios.codetasks import CodingTask, extract_code
 from ..scenarios.team_oracle import register_task_oracles, step_header

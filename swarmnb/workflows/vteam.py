@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._exceptions import RequirementError
 from ..memory import MemoryStore
 from ..oracle import register_oracle
 from ..runtime.clock import VirtualClockLoop
-from ..runtime.errors import RequirementError
 from ..runtime.start import start_run
 from ..scenarios.team_oracle import DecisionOracle, step_header
 from ._steps import Steps, parse_json
