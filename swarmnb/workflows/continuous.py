@@ -135,7 +135,7 @@ class Continuous:
 
         loop = asyncio.get_running_loop()
         clock = self.clock or ("virtual" if isinstance(loop, VirtualClockLoop) else "real")
-        from ..runtime.start import start_run
+        from .._api import start_run
 
         budget = Budget(usd=self.budget_usd) if self.budget_usd is not None else None
         run = start_run(driver=drive, clock=clock, trace=self.trace, seed=self.seed,

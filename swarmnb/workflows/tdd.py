@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import sandbox
+from .._api import start_run
 from .._exceptions import NotCodeError, RequirementError, TaskFailed, WorkspaceError
 from ..memory import MemoryStore
 from ..runtime.clock import VirtualClockLoop, run_blocking
-from ..runtime.start import start_run
 from ..scenarios.codetasks import CodingTask, extract_code
 from ..scenarios.team_oracle import register_task_oracles, step_header
 from ._git import Git

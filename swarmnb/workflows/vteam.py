@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._api import start_run
 from .._exceptions import RequirementError
 from ..memory import MemoryStore
 from ..oracle import register_oracle
 from ..runtime.clock import VirtualClockLoop
-from ..runtime.start import start_run
 from ..scenarios.team_oracle import DecisionOracle, step_header
 from ._steps import Steps, parse_json
 from ._team import Team
