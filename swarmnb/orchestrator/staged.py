@@ -27,10 +27,10 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._exceptions import TaskFailed
 from ..metrics import compute_metrics
 from ..policies.rewards import RewardTerms, critical_step_budget, episode_terms, r_parallel
 from ..policies.stages import ACTION_KINDS, StageAction, StageObservation, action_mask
-from ..runtime.errors import TaskFailed
 from .agents import AgentLimitReached
 
 if TYPE_CHECKING:

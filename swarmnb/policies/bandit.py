@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..runtime.errors import PolicyFileError
+from .._exceptions import PolicyFileError
 from ._base import Decision, Observation, Policy
 
 __all__ = ["Bandit"]

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..runtime.errors import PolicyFileError
+from .._exceptions import PolicyFileError
 from ._base import Decision, Observation, Policy
 from .stages import (
     ACTION_KINDS,

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..runtime.errors import TrainingConfigError
+from .._exceptions import TrainingConfigError
 from ..scenarios import DeepSearch, MixedCoding, Scenario, WideSearch
 
 __all__ = ["TRAIN_SEED_BASE", "Curriculum", "CurriculumTask"]

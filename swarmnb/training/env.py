@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
+from .._exceptions import TrainingConfigError
 from ..models import sim_fast_path
 from ..orchestrator import Swarm
 from ..policies import Decision, Observation, Policy
@@ -43,7 +44,6 @@ from ..policies.stages import (
     action_mask,
     features,
 )
-from ..runtime.errors import TrainingConfigError
 from .curriculum import TRAIN_SEED_BASE, Curriculum
 
 __all__ = ["SwarmEnv"]

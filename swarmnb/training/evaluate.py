@@ -22,12 +22,12 @@ from typing import Any
 
 import pandas as pd
 
+from .._exceptions import PolicyFileError
 from ..models import sim_fast_path
 from ..orchestrator import Swarm
 from ..policies import PARL, Bandit, FixedWidth, Heuristic, Policy, Single
 from ..policies.rewards import quality_of, r_perf
 from ..runtime.clock import run_blocking
-from ..runtime.errors import PolicyFileError
 from .curriculum import TRAIN_SEED_BASE, Curriculum, CurriculumTask
 
 __all__ = ["EVAL_COLUMNS", "evaluate", "load_policy", "train_bandit"]

@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._exceptions import CheckpointError, TrainingConfigError
 from ..policies.parl import PARL
 from ..policies.stages import StageObservation
-from ..runtime.errors import CheckpointError, TrainingConfigError
 from .curriculum import TRAIN_SEED_BASE, Curriculum
 from .rollouts import Rollout, RolloutJob, RolloutPool
 
