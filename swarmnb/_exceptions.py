@@ -33,9 +33,12 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     │                                      several models and none named (swarmnb.models)
     ├── ServiceError (RuntimeError)        the swarm service answered with an error status
     ├── SwarmConflict (ValueError)         a request that does not fit a served swarm's state
-    └── SandboxError (RuntimeError)        untrusted code could not be run as asked (sandbox)
-        ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
-        └── CommandNotFound (FileNotFoundError)  the command does not exist
+    ├── SandboxError (RuntimeError)        untrusted code could not be run as asked (sandbox)
+    │   ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
+    │   └── CommandNotFound (FileNotFoundError)  the command does not exist
+    ├── NotCodeError (ValueError)          a model reply that should hold code holds none
+    ├── RequirementError (ValueError)      a team workflow got an empty or unusable request
+    └── GitError (RuntimeError)            a git command of a team workflow failed (workflows)
 
 Work functions raise :class:`RetryableError` to ask for a retry; any other exception fails the
 task at once and skips its descendants.
@@ -62,10 +65,13 @@ __all__ = [
     "CheckpointError",
     "CommandNotFound",
     "ContextOverflow",
+    "GitError",
     "GraphError",
     "InvalidOutput",
     "ModelError",
+    "NotCodeError",
     "PolicyFileError",
+    "RequirementError",
     "RetryableError",
     "SandboxError",
     "ScenarioError",
@@ -257,3 +263,15 @@ class ServiceError(SwarmError, RuntimeError):
 
 class SwarmConflict(SwarmError, ValueError):
     """The request does not fit the swarm's state (finished, duplicate or unknown task ids)."""
+
+
+class NotCodeError(SwarmError, ValueError):
+    """A model reply that should hold code holds none (or it does not parse)."""
+
+
+class RequirementError(SwarmError, ValueError):
+    """A team workflow got an empty or unusable requirement, proposal or goal."""
+
+
+class GitError(SwarmError, RuntimeError):
+    """A git command of a team workflow failed; the message carries git's own words."""
