@@ -27,6 +27,7 @@ def run_graph(
     name: str | None = None,
     backoff_base: float = 0.5,
     backoff_max: float = 30.0,
+    resume: str | Path | None = None,
 ) -> Run:
     """Start running ``graph`` now and return its live :class:`Run`; ``await`` it to finish.
 
@@ -38,7 +39,8 @@ def run_graph(
     the task and skips its descendants. ``budget`` caps dollars, tokens, seconds and steps.
     ``clock="virtual"`` makes sleeps inside work free (simulated time). ``trace`` is a folder
     for the JSONL trace and SQLite index (``None``: no files). ``seed`` fixes backoff jitter
-    and ``ctx.rng``.
+    and ``ctx.rng``. ``resume`` (a trace path or a run id in ``trace``) continues an
+    interrupted run: tasks it completed are restored from its result store, not run again.
 
     Example::
 
@@ -57,6 +59,7 @@ def run_graph(
         name=name,
         backoff_base=backoff_base,
         backoff_max=backoff_max,
+        resume=resume,
     )
 
 

@@ -11,11 +11,19 @@ usual idioms working (a :class:`GraphError` is also a ``ValueError``)::
     ├── TaskFailed                       awaiting the result of a task that did not complete
     ├── BudgetExceeded                   a unit of work would pass the run's budget
     ├── CapabilityDenied (PermissionError)  an agent used a tool it was not granted
-    └── ModelError                       a model call failed for good
-        ├── StructuredOutputError        output still invalid after the repair attempts
-        └── TransientModelError          429/5xx/timeouts outlasted the call's retries; also
-                                         a RetryableError, so the task retries
-                                         (swarmnb.models)
+    ├── ModelError                       a model call failed for good
+    │   ├── StructuredOutputError        output still invalid after the repair attempts
+    │   └── TransientModelError          429/5xx/timeouts outlasted the call's retries; also
+    │                                    a RetryableError, so the task retries
+    │                                    (swarmnb.models)
+    ├── ResultStoreError (ValueError)    a task's result cannot be made durable (too large,
+    │                                    or neither JSON nor picklable)
+    ├── ResumeError (ValueError)         a run cannot be resumed from this trace
+    │   ├── ResumeNotFound (FileNotFoundError)  no such trace, or no result store beside it
+    │   ├── ResumeCorrupt                a line other than the last is not a record
+    │   ├── ResumeMismatch               the trace belongs to a different graph or run
+    │   └── ResumeVersionError           written by a newer format version
+    └── BackendUnavailable (ImportError) an execution backend's extra is not installed
 
 Work functions raise :class:`RetryableError` to ask for a retry; any other
 exception fails the task at once and skips its descendants.
@@ -24,10 +32,17 @@ exception fails the task at once and skips its descendants.
 from __future__ import annotations
 
 __all__ = [
+    "BackendUnavailable",
     "BudgetExceeded",
     "CapabilityDenied",
     "GraphError",
     "ModelError",
+    "ResultStoreError",
+    "ResumeCorrupt",
+    "ResumeError",
+    "ResumeMismatch",
+    "ResumeNotFound",
+    "ResumeVersionError",
     "RetryableError",
     "StructuredOutputError",
     "SwarmError",
@@ -106,3 +121,38 @@ class ModelError(SwarmError):
 
 class StructuredOutputError(ModelError):
     """The model's output did not validate against the schema after every repair."""
+
+
+class ResultStoreError(SwarmError, ValueError):
+    """A completed task's result cannot be made durable.
+
+    Raised (and the attempt failed with it) when the result is neither JSON nor picklable, or
+    when its stored form is over the store's size cap.
+    """
+
+
+class ResumeError(SwarmError, ValueError):
+    """A run cannot be resumed from the given trace; nothing was restored."""
+
+
+class ResumeNotFound(ResumeError, FileNotFoundError):
+    """No trace at the given path or run id, or no result store beside it."""
+
+
+class ResumeCorrupt(ResumeError):
+    """A line other than the last one of a trace or result store is not a valid record.
+
+    A torn *last* line is what a crash mid-write leaves behind and is skipped, not fatal.
+    """
+
+
+class ResumeMismatch(ResumeError):
+    """The trace belongs to a different graph or run than the one being resumed."""
+
+
+class ResumeVersionError(ResumeError):
+    """The trace or result store was written by a newer format version than this swarmnb reads."""
+
+
+class BackendUnavailable(SwarmError, ImportError):
+    """An execution backend needs an extra that is not installed (``pip install swarmnb[ray]``)."""

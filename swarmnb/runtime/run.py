@@ -117,6 +117,12 @@ class Run(RunView):
         opts = self._options
         self._loop = asyncio.get_running_loop()
         self._thread_id = threading.get_ident()
+        plan = opts.get("resume")
+        store = None
+        if self.trace_path is not None:
+            from ..trace.results import ResultStore, results_path
+
+            store = ResultStore(results_path(self.trace_path), run_id=self.id, name=self.name)
         sched = Scheduler(
             self,
             work,
@@ -126,11 +132,15 @@ class Run(RunView):
             seed=opts["seed"],
             backoff_base=opts["backoff_base"],
             backoff_max=opts["backoff_max"],
+            restorer=plan,
+            result_sink=store,
         )
         recorder = JsonlRecorder(self.trace_path) if self.trace_path is not None else None
         if recorder is not None:
             sched.bus.add_sink(recorder)
         sched.bus.subscribe(self._folder.feed)
+        if store is not None:
+            sched.bus.subscribe(store.observe)
         with self._lock:
             for subscriber in self._pending_subscribers:
                 sched.bus.subscribe(subscriber)
@@ -160,6 +170,8 @@ class Run(RunView):
                     "n_tasks": len(graph) if graph is not None else 0,
                 },
             )
+            if plan is not None:
+                sched.bus.emit("run.resumed", {**plan.resumed_fields(), "changed": opts["changed"]})
             for control in controls:
                 control()
             if graph is not None:
@@ -200,6 +212,8 @@ class Run(RunView):
             self._metrics_cache = self._folder.metrics()
             self._status = status
             sched.close()
+            if store is not None:
+                store.close()
             if recorder is not None:
                 recorder.close()
                 self._index()

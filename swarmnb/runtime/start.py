@@ -41,6 +41,7 @@ def start_run(
     name: str | None = None,
     backoff_base: float = 0.5,
     backoff_max: float = 30.0,
+    resume: str | Path | None = None,
     _blocking: bool = False,
 ) -> Run:
     """Validate the arguments and start a run; see :func:`swarmnb.run_graph`."""
@@ -63,6 +64,13 @@ def start_run(
         raise TypeError(f"seed must be an int, not {seed!r}")
     if backoff_base < 0 or backoff_max < 0:
         raise ValueError("backoff_base and backoff_max must be ≥ 0")
+    plan = None
+    if resume is not None:
+        from ..trace.resume import ResumePlan
+
+        plan = ResumePlan.load(resume, trace_dir=trace)
+        plan.check_name(name or "run")
+        changed = plan.check_graph(graph) if graph is not None else []
     trace_dir = None
     if trace is not None:
         trace_dir = Path(trace)
@@ -78,6 +86,8 @@ def start_run(
             "seed": seed,
             "backoff_base": backoff_base,
             "backoff_max": backoff_max,
+            "resume": plan,
+            "changed": changed if plan is not None else [],
         },
     )
 
