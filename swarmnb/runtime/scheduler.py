@@ -148,8 +148,8 @@ class Scheduler:
         if task.agent is not None:
             fields["agent"] = task.agent
         earlier = self.restorer.restore(task) if self.restorer is not None else None
-        if isinstance(earlier, Prior):  # in flight when the earlier run stopped: run it again
-            self.attempts[i] = earlier.attempts
+        if isinstance(earlier, Prior):  # in flight when the earlier run stopped: run it again,
+            self.attempts[i] = earlier.retries  # as the same attempt number (its ctx.rng too)
             fields["carried"] = earlier.fields()
             self._charge(earlier)
         elif earlier is None and self.restorer is not None and self.restorer.changed(task):

@@ -3,7 +3,8 @@
 A trace keeps a 200-character preview of each result; resuming needs the values themselves.
 Next to ``runs/<run>.jsonl`` a run with a trace folder writes ``runs/<run>.results.jsonl``:
 a header line, then one record per completed (or restored) task, keyed by task id and the
-*fingerprint* of the task's definition — never by position.
+*fingerprint* of the task's definition — never by position — and a small tally line each
+time a task retries (so a resumed run knows how many retries an unfinished task has left).
 
 Serialization: a value made only of ``str``, ``int`` (64-bit), finite ``float``, ``bool``,
 ``None``, ``list`` and ``dict`` with ``str`` keys is stored as JSON. Anything else (tuples,
@@ -22,7 +23,7 @@ half second and when the run ends; ``never`` leaves flushing to the operating sy
 Example::
 
     store = ResultStore(Path("runs/r1.results.jsonl"), run_id="r1", name="run")
-    header, records = read_results("runs/r1.results.jsonl")
+    header, records, retried = read_results("runs/r1.results.jsonl")
     records["a"].value()            # the full value task "a" returned
 """
 
@@ -170,7 +171,7 @@ class ResultStore:
         self.fsync = policy
         self.max_bytes = max_bytes
         self.fingerprints = Fingerprints()
-        self._earlier: dict[str, dict[str, float]] = {}  # tallies of attempts that did not end it
+        self._earlier: dict[str, dict[str, float]] = {}  # per unfinished task
         self._count = 0
         self._last_sync = time.monotonic()
         self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -188,7 +189,10 @@ class ResultStore:
             tallies = {k: fields.get(k, 0) for k in ("attempts", "retries", *_USAGE)}
         else:
             earlier = self._earlier.pop(task.id, {})
-            tallies = {"attempts": fields.get("attempt", 1), "retries": earlier.get("retries", 0)}
+            tallies = {
+                "attempts": earlier.get("attempts", fields.get("attempt", 1)),
+                "retries": earlier.get("retries", 0),
+            }
             for name in _USAGE:
                 tallies[name] = earlier.get(name, 0) + fields.get(name, 0)
         record = {"task": task.id, "fp": self.fingerprints.of(task), **tallies, "enc": enc}
@@ -207,16 +211,24 @@ class ResultStore:
             self._sync()
 
     def observe(self, event: Mapping[str, Any]) -> None:
-        """Fold the events that matter: attempts that ended without completing the task."""
+        """Tally each unfinished task's attempts, retries and usage (earlier runs' included)."""
         kind = event["kind"]
-        if kind == "task.retrying":
+        if kind == "task.started":
             tally = self._earlier.setdefault(event["task"], {})
+            tally["attempts"] = tally.get("attempts", 0) + 1
+        elif kind == "task.retrying":  # rare: recorded too, so a resume knows the retries left
+            task_id = event["task"]
+            tally = self._earlier.setdefault(task_id, {})
             tally["retries"] = tally.get("retries", 0) + 1
             for name in _USAGE:
                 tally[name] = tally.get(name, 0) + event.get(name, 0)
+            names = ("attempts", "retries", *_USAGE)
+            record = {"task": task_id, "kind": "retrying", **{k: tally.get(k, 0) for k in names}}
+            self._write(orjson.dumps(record) + b"\n")
         elif kind == "task.queued" and "carried" in event:
             carried = event["carried"]
-            self._earlier[event["task"]] = {k: carried.get(k, 0) for k in ("retries", *_USAGE)}
+            names = ("attempts", "retries", *_USAGE)
+            self._earlier[event["task"]] = {k: carried.get(k, 0) for k in names}
 
     # -- file handling -----------------------------------------------------------------------
     def _write(self, data: bytes) -> None:
@@ -246,8 +258,11 @@ class ResultStore:
         return f"<ResultStore path={str(self.path)!r} results={self._count} fsync={self.fsync}>"
 
 
-def read_results(path: str | Path) -> tuple[dict[str, Any], dict[str, ResultRecord]]:
-    """Read a result store: its header and the latest record of each task.
+def read_results(
+    path: str | Path,
+) -> tuple[dict[str, Any], dict[str, ResultRecord], dict[str, dict[str, Any]]]:
+    """Read a result store: its header, each completed task's record, and the tallies of
+    tasks that retried but had not completed (their attempts, retries and usage so far).
 
     A torn last line (a crash mid-write) is skipped — that task simply runs again. A bad line
     anywhere else raises :class:`~swarmnb.ResumeCorrupt`; a newer format raises
@@ -274,9 +289,13 @@ def read_results(path: str | Path) -> tuple[dict[str, Any], dict[str, ResultReco
             f"{FORMAT_VERSION} — upgrade swarmnb to resume it"
         )
     records: dict[str, ResultRecord] = {}
+    retried: dict[str, dict[str, Any]] = {}
     for number, line in enumerate(lines[1:], start=2):
         try:
             raw = orjson.loads(line)
+            if raw.get("kind") == "retrying":
+                retried[raw["task"]] = {k: raw.get(k, 0) for k in ("attempts", "retries", *_USAGE)}
+                continue
             record = ResultRecord(
                 task=raw["task"], fp=raw["fp"], enc=raw["enc"], data=raw["value"],
                 tallies={k: raw.get(k, 0) for k in ("attempts", "retries", *_USAGE)},
@@ -288,4 +307,6 @@ def read_results(path: str | Path) -> tuple[dict[str, Any], dict[str, ResultReco
                 f"{path}:{number}: unknown encoding {record.enc!r} (written by a newer swarmnb?)"
             )
         records[record.task] = record
-    return header, records
+    for task_id in records:
+        retried.pop(task_id, None)
+    return header, records, retried

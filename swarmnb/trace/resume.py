@@ -75,6 +75,7 @@ class ResumePlan:
         header: dict[str, Any],
         records: dict[str, ResultRecord],
         events: list[dict[str, Any]],
+        retried: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.trace_path = trace_path
         self.from_run: str = header["run"]
@@ -83,17 +84,20 @@ class ResumePlan:
         self._fingerprints = Fingerprints()
         self._changed: set[str] = set()
         self.restored: list[str] = []
-        rows = fold(events).rows
-        self.in_flight: dict[str, Prior] = {}
-        for tid, row in rows.items():
-            if tid in records or row["status"] not in _IN_FLIGHT:
+        # Unfinished tasks: the store's retry tallies are durable, the trace may know more (an
+        # attempt that started after the last retry) or less (its buffered tail was lost).
+        tallies: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (retried or {}).items()}
+        for tid, row in fold(events).rows.items():
+            if tid in records or row["status"] not in _IN_FLIGHT or row["attempts"] == 0:
                 continue
-            if row["attempts"] == 0 and row["status"] == "queued":
-                continue  # never started: nothing to carry
-            self.in_flight[tid] = Prior(
-                attempts=row["attempts"], retries=row["retries"], tokens_in=row["tokens_in"],
-                tokens_out=row["tokens_out"], cost_usd=row["cost_usd"], steps=row["steps"],
-            )  # fmt: skip
+            known = tallies.setdefault(tid, {})
+            for name in Prior.__slots__:
+                known[name] = max(known.get(name, 0), row[name])
+        self.in_flight: dict[str, Prior] = {
+            tid: Prior(**{k: tally.get(k, 0) for k in Prior.__slots__})
+            for tid, tally in tallies.items()
+            if tid not in records
+        }
         self.last_seq = events[-1]["seq"] if events else None
         self.last_t = events[-1]["t"] if events else None
 
@@ -107,7 +111,7 @@ class ResumePlan:
                 f"{trace_path} has no result store beside it ({store.name}): the run was "
                 "recorded without one, so its results cannot be restored"
             )
-        header, records = read_results(store)
+        header, records, retried = read_results(store)
         try:
             events = read_events(trace_path)
         except ValueError as exc:
@@ -126,7 +130,9 @@ class ResumePlan:
                 f"{trace_path} is run {events[0].get('run')!r} but its result store belongs "
                 f"to run {header.get('run')!r}"
             )
-        return cls(trace_path=trace_path, header=header, records=records, events=events)
+        return cls(
+            trace_path=trace_path, header=header, records=records, events=events, retried=retried
+        )
 
     # -- checks before the run starts --------------------------------------------------------
     def check_name(self, name: str) -> None:
