@@ -79,8 +79,10 @@ __all__ = [
     "runs",
 ]
 
-_LAZY_MODULES = frozenset({"models", "scenarios", "policies", "orchestrator", "bench", "ui"})
-_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator"}
+_LAZY_MODULES = frozenset(
+    {"models", "scenarios", "policies", "orchestrator", "bench", "ui", "telemetry", "vision", "api"}
+)
+_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api"}
 
 
 def __getattr__(name: str) -> object:
