@@ -124,7 +124,12 @@ _COUNTS = ("n_tasks", "n_completed", "n_failed", "n_skipped", "retry_count", "to
 
 @pytest.fixture(scope="module", autouse=True)
 def _forkserver() -> None:
-    multiprocessing.set_forkserver_preload(["swarmnb", "swarmnb.runtime.run", __name__])
+    # Children fork from a server that imported everything once (jsonschema alone takes
+    # seconds), so each crash costs milliseconds.
+    multiprocessing.set_forkserver_preload(
+        ["jsonschema", "litellm", "swarmnb", "swarmnb.models", "swarmnb.models.structured",
+         "swarmnb.orchestrator", "swarmnb.scenarios", __name__]
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("graph_seed", range(N_GRAPHS))
@@ -159,3 +164,75 @@ def test_killed_runs_resume_to_the_uninterrupted_result(tmp_path: Path, graph_se
         assert resumed.metrics["cost_usd"] == pytest.approx(reference.metrics["cost_usd"])
         resumed_from = next(e for e in resumed.events if e["kind"] == "run.resumed")
         assert resumed_from["from_run"] == header["run"] == crashed.stem
+
+
+# -- episodes --------------------------------------------------------------------------------
+
+_EPISODES = {
+    "heuristic": (lambda: sn.policies.Heuristic(), 12),
+    "llm": (lambda: sn.policies.LLM(), 6),
+}
+# Time-based metrics measure the resumed process's own timeline (restored work takes none).
+_TIMELINE = {"wall_clock_ms", "avg_parallelism", "max_parallelism"}
+
+
+def _episode(kind: str, trace: Path | None, resume: str | Path | None = None) -> Any:
+    make_policy, n_items = _EPISODES[kind]
+    swarm = sn.Swarm(policy=make_policy(), clock="virtual", trace=trace, seed=3)
+    return swarm.start(sn.scenarios.WideSearch(n_items=n_items, seed=1), resume=resume)
+
+
+def _crashing_episode(kind: str, trace: str, kill_at: int) -> None:
+    async def main() -> None:
+        episode = _episode(kind, Path(trace))
+        seen = 0
+
+        def killer(event: dict[str, Any]) -> None:
+            nonlocal seen
+            seen += 1
+            if seen >= kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        episode.run.subscribe(killer)
+        await episode
+
+    run_in_new_loop(main, "virtual")
+
+
+def _finish(kind: str, trace: Path | None, resume: Path | None = None) -> Any:
+    async def main() -> Any:
+        return await _episode(kind, trace, resume)
+
+    return run_in_new_loop(main, "virtual")
+
+
+@pytest.mark.parametrize("kind", sorted(_EPISODES))
+def test_killed_episodes_resume_to_the_same_answer_and_metrics(tmp_path: Path, kind: str) -> None:
+    reference = _finish(kind, None)
+    n_events = len(reference.run.events)
+    rng = random.Random(kind)
+    first_done = next(
+        n for n, e in enumerate(reference.run.events, 1) if e["kind"] == "task.completed"
+    )
+    kill_points = [rng.randint(2, n_events - 2) for _ in range(2)]
+    kill_points += [rng.randint(first_done, n_events - 2) for _ in range(3)]  # some stored
+    for k, kill_at in enumerate(kill_points):
+        trace = tmp_path / f"kill{k}"
+        child = multiprocessing.get_context("forkserver").Process(
+            target=_crashing_episode, args=(kind, str(trace), kill_at)
+        )
+        child.start()
+        child.join(120)
+        assert child.exitcode == -signal.SIGKILL
+        crashed = next(p for p in trace.glob("r*.jsonl") if ".results" not in p.name)
+        _, stored, _ = read_results(results_path(crashed))
+
+        resumed = _finish(kind, trace, resume=crashed)
+
+        assert resumed.answer == reference.answer, f"kill at event {kill_at}"
+        for name, value in reference.metrics.items():
+            if name not in _TIMELINE:
+                assert resumed.metrics[name] == pytest.approx(value), (name, kill_at)
+        restored = {e["task"] for e in resumed.run.events if e["kind"] == "task.restored"}
+        started = {e["task"] for e in resumed.run.events if e["kind"] == "task.started"}
+        assert restored == set(stored) and not restored & started
