@@ -10,10 +10,17 @@ from .budget import Budget, Usage
 from .clock import VirtualClockLoop
 from .context import Context
 from .errors import (
+    BackendUnavailable,
     BudgetExceeded,
     CapabilityDenied,
     GraphError,
     ModelError,
+    ResultStoreError,
+    ResumeCorrupt,
+    ResumeError,
+    ResumeMismatch,
+    ResumeNotFound,
+    ResumeVersionError,
     RetryableError,
     StructuredOutputError,
     SwarmError,
@@ -22,12 +29,19 @@ from .errors import (
 )
 
 __all__ = [
+    "BackendUnavailable",
     "Budget",
     "BudgetExceeded",
     "CapabilityDenied",
     "Context",
     "GraphError",
     "ModelError",
+    "ResultStoreError",
+    "ResumeCorrupt",
+    "ResumeError",
+    "ResumeMismatch",
+    "ResumeNotFound",
+    "ResumeVersionError",
     "RetryableError",
     "Run",
     "StructuredOutputError",
