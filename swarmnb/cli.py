@@ -1,4 +1,4 @@
-"""``swarmnb`` on the command line: ``demo``, ``bench``, ``replay``, ``runs``.
+"""``swarmnb`` on the command line: ``demo``, ``bench``, ``replay``, ``runs``, ``resume``.
 
 Example::
 
@@ -234,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     runs = sub.add_parser("runs", help="list the runs indexed under a trace folder")
     runs.add_argument("trace_dir", nargs="?", default="runs/")
     runs.set_defaults(func=_runs)
+    from ._cli_resume import add_resume
+
+    add_resume(sub)
     return parser
 
 

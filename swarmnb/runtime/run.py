@@ -120,9 +120,13 @@ class Run(RunView):
         plan = opts.get("resume")
         store = None
         if self.trace_path is not None:
-            from ..trace.results import ResultStore, results_path
+            from ..trace.results import ResultStore, results_path, work_reference
 
-            store = ResultStore(results_path(self.trace_path), run_id=self.id, name=self.name)
+            about = {"work": work_reference(work), "clock": self.clock, "seed": opts["seed"],
+                     "max_concurrency": opts["max_concurrency"]}  # fmt: skip
+            store = ResultStore(
+                results_path(self.trace_path), run_id=self.id, name=self.name, about=about
+            )
         sched = Scheduler(
             self,
             work,

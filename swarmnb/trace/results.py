@@ -55,6 +55,7 @@ __all__ = [
     "fingerprint",
     "read_results",
     "results_path",
+    "work_reference",
 ]
 
 FORMAT = "swarmnb.results"
@@ -63,6 +64,14 @@ MAX_BYTES = 16 * 1024 * 1024
 _FSYNC_POLICIES = ("always", "batch", "never")
 _BATCH_FSYNC_S = 0.5
 _USAGE = ("tokens_in", "tokens_out", "cost_usd", "steps")
+
+
+def work_reference(work: Any) -> str | None:
+    """``"module:qualname"`` of an importable module-level function, else ``None``."""
+    module, qualname = getattr(work, "__module__", None), getattr(work, "__qualname__", None)
+    if not module or not qualname or "<" in qualname or module == "__main__":
+        return None
+    return f"{module}:{qualname}"
 
 
 def results_path(trace_path: Path) -> Path:
@@ -163,6 +172,7 @@ class ResultStore:
         name: str,
         max_bytes: int = MAX_BYTES,
         fsync: str | None = None,
+        about: Mapping[str, Any] | None = None,
     ) -> None:
         policy = fsync or os.environ.get("SWARMNB_FSYNC", "batch")
         if policy not in _FSYNC_POLICIES:
@@ -176,6 +186,7 @@ class ResultStore:
         self._last_sync = time.monotonic()
         self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         header = {"format": FORMAT, "version": FORMAT_VERSION, "run": run_id, "name": name}
+        header.update(about or {})  # how the run was started: enough for `swarmnb resume`
         self._write(orjson.dumps(header) + b"\n")
         self._sync()
 
@@ -209,6 +220,10 @@ class ResultStore:
         due = self.fsync == "batch" and time.monotonic() - self._last_sync >= _BATCH_FSYNC_S
         if self.fsync == "always" or due:
             self._sync()
+
+    def on_result(self, task: Task, value: Any, fields: Mapping[str, Any]) -> None:
+        """The :class:`~swarmnb.runtime.durable.ResultSink` hook (same as calling the store)."""
+        self(task, value, fields)
 
     def observe(self, event: Mapping[str, Any]) -> None:
         """Tally each unfinished task's attempts, retries and usage (earlier runs' included)."""

@@ -242,3 +242,23 @@ def test_json_values_stay_json_and_the_rest_is_pickled(tmp_path: Path) -> None:
     }
     assert {t: r.value() for t, r in records.items()} == values
     assert "fsync=always" in repr(store)
+
+
+def test_the_cli_resumes_a_graph_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from swarmnb.cli import _graph_demo_work, main
+
+    graph = sn.TaskGraph.random(30, seed=4)
+    first = sn.run_graph_sync(graph, _graph_demo_work, trace=tmp_path, clock="virtual", seed=4)
+    halfway = len(first.events) // 2
+    trace = _crash_at(first, halfway)
+    _, stored, _ = read_results(results_path(trace))
+    assert 0 < len(stored) < 30
+
+    code = main(["resume", trace.stem, "--trace", str(tmp_path)])
+
+    out = capsys.readouterr().out
+    assert code == (0 if first.status == "completed" else 1)
+    assert f"{len(stored)} tasks restored" in out
+    resumed = sn.replay(out.split("trace: ")[-1].strip())
+    assert resumed.metrics["n_completed"] == first.metrics["n_completed"]
+    assert resumed.metrics["tokens_in"] == first.metrics["tokens_in"]
