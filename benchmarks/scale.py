@@ -141,10 +141,10 @@ def main() -> None:
               "KB/agent", "actors RSS MB")  # fmt: skip
     print("  " + " | ".join(f"{h:>12}" for h in header))
     for r in rows:
+        actors = f"{r['actors_peak_rss_mb']:.0f}" if "actors_peak_rss_mb" in r else "-"
         cells = (r["backend"], r["status"], r["max_parallelism"], r["events"],
                  f"{r['seconds']:.2f}", f"{r['events_per_s']:,.0f}",
-                 f"{r['driver_peak_rss_mb']:.0f}", f"{r['kb_per_agent']:.1f}",
-                 f"{r.get('actors_peak_rss_mb', 0):.0f}" if "actors_peak_rss_mb" in r else "-")  # fmt: skip
+                 f"{r['driver_peak_rss_mb']:.0f}", f"{r['kb_per_agent']:.1f}", actors)  # fmt: skip
         print("  " + " | ".join(f"{c!s:>12}" for c in cells))
     local = rows[0]
     verdict = "within" if local["driver_peak_rss_mb"] <= 1024 else "OVER"
@@ -156,7 +156,8 @@ def main() -> None:
     if len(over) == 2:
         ratio = over[1]["us_per_task"] / over[0]["us_per_task"]
         print(f"  Ray costs {ratio:,.0f}× the local backend per task (a round trip to an actor)")
-    print(f"(this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(this process: peak RSS {own:.0f} MB)")
 
 
 if __name__ == "__main__":

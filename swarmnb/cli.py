@@ -235,7 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("trace_dir", nargs="?", default="runs/")
     runs.set_defaults(func=_runs)
     from ._cli_resume import add_resume
+    from .api._cli import add_serve
 
+    add_serve(sub)
     add_resume(sub)
     return parser
 

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..runtime.errors import TaskFailed
+from .._exceptions import TaskFailed
 from .actions import ORCHESTRATOR_SYSTEM_PROMPT, Assign, Finish
 from .agents import Agent, AgentLimitReached, AgentPool, run_agent
 

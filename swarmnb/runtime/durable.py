@@ -3,9 +3,10 @@
 The runtime knows nothing of files. Whoever composes a run (``run_graph``, ``Swarm``) may hand
 the scheduler
 
-- a :class:`ResultSink`, called with every completed (or restored) task's full value *before*
-  its terminal event is emitted, so that the value is durable before anyone hears of it; if
-  the sink raises, the attempt fails with that error instead of completing;
+- :class:`ResultSink` s — event sinks with an ``on_result`` hook, called with every completed
+  (or restored) task's full value *before* its terminal event is emitted, so that the value is
+  durable before anyone hears of it; if one raises, the attempt fails with that error instead
+  of completing;
 - a :class:`Restorer`, asked about each task as it is added: a :class:`Restored` outcome
   means the task finished in an earlier, interrupted run and is not executed again (a
   ``task.restored`` event carries its stored result and tallies); :class:`Prior` tallies mean
@@ -17,14 +18,16 @@ Example::
 
     class Remember:                          # a ResultSink that keeps values in memory
         def __init__(self): self.values = {}
-        def __call__(self, task, value, fields): self.values[task.id] = value
+        def on_event(self, event, line): pass
+        def on_result(self, task, value, fields): self.values[task.id] = value
+        def close(self): pass
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from ..graph import Task
@@ -59,10 +62,13 @@ class Restored:
     source: str = ""  #: the run it was restored from
 
 
+@runtime_checkable
 class ResultSink(Protocol):
-    """Receives each completed task's value before its terminal event is emitted."""
+    """An event sink that also receives each completed task's full value, before the task's
+    terminal event is emitted (``fields`` are that event's fields). Attach it like any sink:
+    the run hands every attached sink with ``on_result`` to the scheduler."""
 
-    def __call__(self, task: Task, value: Any, fields: Mapping[str, Any]) -> None: ...
+    def on_result(self, task: Task, value: Any, fields: Mapping[str, Any]) -> None: ...
 
 
 class Restorer(Protocol):

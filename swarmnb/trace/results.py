@@ -41,10 +41,11 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..runtime.errors import ResultStoreError, ResumeCorrupt, ResumeVersionError
+from .._exceptions import ResultStoreError, ResumeCorrupt, ResumeVersionError
 
 if TYPE_CHECKING:
     from ..graph import Task
+    from ..runtime.view import RunView
 
 __all__ = [
     "FORMAT",
@@ -190,6 +191,18 @@ class ResultStore:
         self._write(orjson.dumps(header) + b"\n")
         self._sync()
 
+    @classmethod
+    def for_run(cls, run: RunView, trace_path: Path, work: Any = None) -> ResultStore:
+        """The store beside ``trace_path`` for ``run``, its header saying how it started."""
+        options = getattr(run, "options", None)
+        about = {
+            "work": work_reference(work),
+            "clock": run.clock,
+            "seed": getattr(options, "seed", 0),
+            "max_concurrency": getattr(options, "max_concurrency", None),
+        }
+        return cls(results_path(trace_path), run_id=run.id, name=run.name, about=about)
+
     # -- the sink ----------------------------------------------------------------------------
     def __call__(self, task: Task, value: Any, fields: Mapping[str, Any]) -> None:
         try:
@@ -224,6 +237,10 @@ class ResultStore:
     def on_result(self, task: Task, value: Any, fields: Mapping[str, Any]) -> None:
         """The :class:`~swarmnb.runtime.durable.ResultSink` hook (same as calling the store)."""
         self(task, value, fields)
+
+    def on_event(self, event: Mapping[str, Any], line: str) -> None:
+        """The event sink hook: tally attempts, retries and usage of unfinished tasks."""
+        self.observe(event)
 
     def observe(self, event: Mapping[str, Any]) -> None:
         """Tally each unfinished task's attempts, retries and usage (earlier runs' included)."""

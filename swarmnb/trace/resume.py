@@ -34,10 +34,10 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._exceptions import ResumeCorrupt, ResumeMismatch, ResumeNotFound, ResumeVersionError
 from ..events import EVENT_VERSION
 from ..metrics import fold
 from ..runtime.durable import Prior, Restored
-from ..runtime.errors import ResumeCorrupt, ResumeMismatch, ResumeNotFound, ResumeVersionError
 from .recorder import read_events
 from .results import Fingerprints, ResultRecord, read_results, results_path
 
@@ -84,6 +84,7 @@ class ResumePlan:
         self._fingerprints = Fingerprints()
         self._changed: set[str] = set()
         self.restored: list[str] = []
+        self.changed_ids: list[str] = []
         # Unfinished tasks: the store's retry tallies are durable, the trace may know more (an
         # attempt that started after the last retry) or less (its buffered tail was lost).
         tallies: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (retried or {}).items()}
@@ -135,6 +136,13 @@ class ResumePlan:
         )
 
     # -- checks before the run starts --------------------------------------------------------
+    def check(self, name: str, graph: TaskGraph | None) -> ResumePlan:
+        """Refuse another run's or graph's trace; note which stored results went stale."""
+        self.check_name(name)
+        if graph is not None:
+            self.changed_ids = self.check_graph(graph)
+        return self
+
     def check_name(self, name: str) -> None:
         """Refuse to resume a run of something else (episodes are named policy:scenario)."""
         if self.name is not None and name != self.name:
@@ -200,6 +208,7 @@ class ResumePlan:
             "from_t": self.last_t,
             "stored": len(self.records),
             "in_flight": sorted(self.in_flight),
+            "changed": list(self.changed_ids),
         }
 
     def __repr__(self) -> str:

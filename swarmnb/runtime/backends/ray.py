@@ -42,8 +42,8 @@ import random
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..._exceptions import BackendUnavailable, RetryableError
 from ..clock import VirtualClockLoop, run_in_new_loop
-from ..errors import BackendUnavailable, RetryableError
 from ..outcomes import describe_error, is_retryable
 from ._base import WorkFn
 
