@@ -182,7 +182,11 @@ class Ray:
             else:
                 options["address"] = self.address
             options.update(self.init_options)
-            ray.init(**options)
+            try:
+                ray.init(**options)
+            except Exception:  # a loaded machine can miss Ray's start-up deadline: once more
+                ray.shutdown()
+                ray.init(**options)
             self._started_ray = self.address is None
         if not self._actors:
             remote = ray.remote(
