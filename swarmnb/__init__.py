@@ -35,12 +35,16 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 from ._api import run_graph, run_graph_sync
 from ._exceptions import (
     BackendUnavailable,
+    CalibrationError,
+    CheckpointError,
+    PolicyFileError,
     ResultStoreError,
     ResumeCorrupt,
     ResumeError,
     ResumeMismatch,
     ResumeNotFound,
     ResumeVersionError,
+    TrainingConfigError,
 )
 from ._version import __version__
 from .events import EVENT_KINDS, EventBus
@@ -68,11 +72,14 @@ __all__ = [
     "BackendUnavailable",
     "Budget",
     "BudgetExceeded",
+    "CalibrationError",
     "CapabilityDenied",
+    "CheckpointError",
     "Context",
     "EventBus",
     "GraphError",
     "ModelError",
+    "PolicyFileError",
     "ReplayedRun",
     "ResultStoreError",
     "ResumeCorrupt",
@@ -88,6 +95,7 @@ __all__ = [
     "TaskFailed",
     "TaskGraph",
     "TaskTimeout",
+    "TrainingConfigError",
     "__version__",
     "compute_metrics",
     "replay",
@@ -99,6 +107,7 @@ __all__ = [
 _LAZY_MODULES = frozenset(
     {"models", "scenarios", "policies", "orchestrator", "bench", "ui", "telemetry", "vision", "api"}
     | {"sandbox", "memory", "workflows"}
+    | {"training"}
 )
 _LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api"}
 _LAZY_PATHS = {"backends": "runtime.backends"}

@@ -25,9 +25,17 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     ├── ToolError                          unknown tool or bad arguments (handed back to the
     │                                      model as the tool result)
     ├── ScenarioError (ValueError)         a scenario built or asked with invalid parameters
+    ├── PolicyFileError (ValueError)       a policy file that is missing, not JSON or not a policy
+    ├── CheckpointError (ValueError)       a training checkpoint that cannot be resumed from
+    ├── TrainingConfigError (ValueError)   bad training settings: λ < 0, an empty curriculum, …
+    ├── CalibrationError (ValueError)      traces cannot give a sim profile: no model calls,
+    │                                      several models and none named (swarmnb.models)
     ├── SandboxError (RuntimeError)        untrusted code could not be run as asked (sandbox)
     │   ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
     │   └── CommandNotFound (FileNotFoundError)  the command does not exist
+    ├── NotCodeError (ValueError)          a model reply that should hold code holds none
+    ├── RequirementError (ValueError)      a team workflow got an empty or unusable request
+    ├── GitError (RuntimeError)            a git command of a team workflow failed (workflows)
     ├── ResultStoreError (ValueError)      a task's result cannot be made durable (over the
     │                                      size cap, or neither JSON nor picklable)
     ├── ResumeError (ValueError)           a run cannot be resumed from this trace
@@ -57,12 +65,18 @@ __all__ = [
     "AgentLimitReached",
     "BackendUnavailable",
     "BudgetExceeded",
+    "CalibrationError",
     "CapabilityDenied",
+    "CheckpointError",
     "CommandNotFound",
     "ContextOverflow",
+    "GitError",
     "GraphError",
     "InvalidOutput",
     "ModelError",
+    "NotCodeError",
+    "PolicyFileError",
+    "RequirementError",
     "ResultStoreError",
     "ResumeCorrupt",
     "ResumeError",
@@ -78,6 +92,7 @@ __all__ = [
     "TaskFailed",
     "TaskTimeout",
     "ToolError",
+    "TrainingConfigError",
     "TransientModelError",
     "UnknownSimModel",
     "WorkspaceError",
@@ -216,6 +231,41 @@ class WorkspaceError(SandboxError, NotADirectoryError):
 
 class CommandNotFound(SandboxError, FileNotFoundError):
     """The command to run in the sandbox does not exist (nothing was started)."""
+
+
+class CalibrationError(SwarmError, ValueError):
+    """The traces cannot be calibrated: no model calls, too few, or several models unnamed.
+
+    ``models`` lists the models the traces hold calls to (pick one with ``model=``).
+    """
+
+    def __init__(self, message: str, *, models: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.models = tuple(models)
+
+
+class PolicyFileError(SwarmError, ValueError):
+    """A saved policy that cannot be loaded: no such file, not JSON, or not that policy's format."""
+
+
+class CheckpointError(SwarmError, ValueError):
+    """A training checkpoint that cannot be resumed from (missing, truncated or foreign)."""
+
+
+class TrainingConfigError(SwarmError, ValueError):
+    """Training settings that cannot work: a negative λ, an empty curriculum, a bad size."""
+
+
+class NotCodeError(SwarmError, ValueError):
+    """A model reply that should hold code holds none (or it does not parse)."""
+
+
+class RequirementError(SwarmError, ValueError):
+    """A team workflow got an empty or unusable requirement, proposal or goal."""
+
+
+class GitError(SwarmError, RuntimeError):
+    """A git command of a team workflow failed; the message carries git's own words."""
 
 
 class ResultStoreError(SwarmError, ValueError):

@@ -1,4 +1,4 @@
-"""``swarmnb`` on the command line: ``demo``, ``bench``, ``replay``, ``runs``, ``resume``.
+"""``swarmnb`` on the command line: demo, bench, replay, runs, train, serve, resume.
 
 Example::
 
@@ -174,7 +174,8 @@ def _add_bench(sub: Any) -> None:
     bench.add_argument(
         "--policies",
         default="single,heuristic,bandit",
-        help="comma-separated: single, heuristic, bandit, llm, fixed-<width>",
+        help="comma-separated: single, heuristic, bandit, llm, fixed-<width>, "
+        "parl=<DIR/policy.json> (a trained PARL policy), bandit=<file>",
     )
     bench.add_argument(
         "--seeds",
@@ -236,8 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
     runs.set_defaults(func=_runs)
     from ._cli_resume import add_resume
     from .api._cli import add_serve
+    from .training._cli import add_train
 
     add_serve(sub)
+    add_train(sub)
     add_resume(sub)
     return parser
 

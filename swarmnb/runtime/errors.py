@@ -1,34 +1,10 @@
-"""Former home of the runtime's exceptions; they live in :mod:`swarmnb._exceptions` now.
+"""Former home of swarmnb's exceptions; they all live in :mod:`swarmnb._exceptions` now.
 
-Kept so ``from swarmnb.runtime.errors import …`` goes on working.
+Kept so ``from swarmnb.runtime.errors import …`` goes on working (every name is re-exported).
+Add new exceptions to ``swarmnb/_exceptions.py``, and to the tree in its docstring.
 """
 
-from .._exceptions import (
-    BudgetExceeded,
-    CapabilityDenied,
-    CommandNotFound,
-    GraphError,
-    ModelError,
-    RetryableError,
-    SandboxError,
-    StructuredOutputError,
-    SwarmError,
-    TaskFailed,
-    TaskTimeout,
-    WorkspaceError,
-)
+from .. import _exceptions
+from .._exceptions import *  # noqa: F403
 
-__all__ = [
-    "BudgetExceeded",
-    "CapabilityDenied",
-    "CommandNotFound",
-    "GraphError",
-    "ModelError",
-    "RetryableError",
-    "SandboxError",
-    "StructuredOutputError",
-    "SwarmError",
-    "TaskFailed",
-    "TaskTimeout",
-    "WorkspaceError",
-]
+__all__ = list(_exceptions.__all__)

@@ -74,3 +74,12 @@ def launch(
         if blocking:
             run._thread_future.result()
     return run
+
+
+def __getattr__(name: str) -> Any:
+    if name == "start_run":  # moved up: the runtime does not build a run's sinks
+        raise AttributeError(
+            "start_run moved to swarmnb._api (the composition root that attaches the trace, "
+            "index and metrics sinks): use `from swarmnb._api import start_run`"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
