@@ -1,7 +1,8 @@
 """The result store: every completed task's full value, durable before anyone hears of it.
 
 A trace keeps a 200-character preview of each result; resuming needs the values themselves.
-Next to ``runs/<run>.jsonl`` a run with a trace folder writes ``runs/<run>.results.jsonl``:
+Next to ``runs/<run>.jsonl`` a run with a trace folder writes ``runs/<run>.results`` (JSON
+lines too, named apart so that tools reading every ``*.jsonl`` of a folder as a trace skip it):
 a header line, then one record per completed (or restored) task, keyed by task id and the
 *fingerprint* of the task's definition — never by position — and a small tally line each
 time a task retries (so a resumed run knows how many retries an unfinished task has left).
@@ -22,8 +23,8 @@ half second and when the run ends; ``never`` leaves flushing to the operating sy
 
 Example::
 
-    store = ResultStore(Path("runs/r1.results.jsonl"), run_id="r1", name="run")
-    header, records, retried = read_results("runs/r1.results.jsonl")
+    store = ResultStore(Path("runs/r1.results"), run_id="r1", name="run")
+    header, records, retried = read_results("runs/r1.results")
     records["a"].value()            # the full value task "a" returned
 """
 
@@ -77,7 +78,7 @@ def work_reference(work: Any) -> str | None:
 
 def results_path(trace_path: Path) -> Path:
     """Where the result store of the run traced at ``trace_path`` lives."""
-    return trace_path.with_name(trace_path.stem + ".results.jsonl")
+    return trace_path.with_name(trace_path.stem + ".results")
 
 
 def fingerprint(

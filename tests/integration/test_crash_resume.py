@@ -106,7 +106,7 @@ def _crash(graph_seed: int, trace: Path, executions: Path, kill_at: int, resume:
     assert child.exitcode == (-signal.SIGKILL if not resume else child.exitcode), child.exitcode
     assert child.exitcode in (-signal.SIGKILL, 0)
     traces = sorted(trace.glob("r*.jsonl"), key=lambda p: p.stat().st_mtime_ns)
-    return [p for p in traces if not p.name.endswith(".results.jsonl")][-1]
+    return traces[-1]
 
 
 def _executed(path: Path) -> list[str]:
@@ -224,7 +224,7 @@ def test_killed_episodes_resume_to_the_same_answer_and_metrics(tmp_path: Path, k
         child.start()
         child.join(120)
         assert child.exitcode == -signal.SIGKILL
-        crashed = next(p for p in trace.glob("r*.jsonl") if ".results" not in p.name)
+        crashed = next(trace.glob("r*.jsonl"))
         _, stored, _ = read_results(results_path(crashed))
 
         resumed = _finish(kind, trace, resume=crashed)

@@ -227,12 +227,12 @@ def test_the_store_writes_each_result_before_its_event(tmp_path: Path) -> None:
 
 
 def test_json_values_stay_json_and_the_rest_is_pickled(tmp_path: Path) -> None:
-    store = ResultStore(tmp_path / "s.results.jsonl", run_id="r", name="run", fsync="always")
+    store = ResultStore(tmp_path / "s.results", run_id="r", name="run", fsync="always")
     values = {"j": {"a": [1, 2.5, None, True, "x"]}, "t": (1, 2), "k": {1: "int key"}, "n": None}
     for tid, value in values.items():
         store(sn.Task(id=tid), value, {"attempt": 1})
     store.close()
-    header, records, _ = read_results(tmp_path / "s.results.jsonl")
+    header, records, _ = read_results(tmp_path / "s.results")
     assert header["run"] == "r"
     assert {t: r.enc for t, r in records.items()} == {
         "j": "json",
