@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import orjson
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -330,14 +329,11 @@ async def _stream(swarm: ServiceSwarm, start: int, keepalive: float) -> AsyncIte
     position = max(0, start)
     yield b"retry: 1000\n\n"
     while True:
-        batch = swarm.events_since(position)
+        batch = swarm.lines[position:]
         if batch:
             chunks = []
-            for event in batch:
-                chunks.append(
-                    b"id: %d\nevent: %s\ndata: %s\n\n"
-                    % (position, event["kind"].encode(), orjson.dumps(event, default=repr))
-                )
+            for kind, data in batch:
+                chunks.append(b"id: %d\nevent: %s\ndata: %s\n\n" % (position, kind, data))
                 position += 1
             yield b"".join(chunks)
             continue

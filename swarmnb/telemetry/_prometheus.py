@@ -79,10 +79,12 @@ class PrometheusMetrics:
         self.agents = Gauge("swarmnb_agents", "Agents by health", ["health"], registry=r)
         self.restarts = Counter("swarmnb_agent_restarts", "Agent restarts", registry=r)
         self.runs = Gauge("swarmnb_runs", "Runs by status", ["status"], registry=r)
-        for state in _TASK_STATES:
-            self.tasks.labels(state)
-        for state in _AGENT_STATES:
-            self.agents.labels(state)
+        # label children looked up once: labels() costs microseconds per event otherwise
+        self._task_gauge = {state: self.tasks.labels(state) for state in _TASK_STATES}
+        self._agent_gauge = {state: self.agents.labels(state) for state in _AGENT_STATES}
+        self._tokens_in = self.tokens.labels("in")
+        self._tokens_out = self.tokens.labels("out")
+        self._model_calls: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._task_state: dict[tuple[str, str], str] = {}
         self._agent_state: dict[tuple[str, str], str] = {}
@@ -109,9 +111,13 @@ class PrometheusMetrics:
                 if kind == "agent.restarted":
                     self.restarts.inc()
             elif kind == "model.call":
-                self.model_calls.labels(str(event.get("model", ""))).inc()
-                self.tokens.labels("in").inc(int(event.get("tokens_in", 0) or 0))
-                self.tokens.labels("out").inc(int(event.get("tokens_out", 0) or 0))
+                model = str(event.get("model", ""))
+                counter = self._model_calls.get(model)
+                if counter is None:
+                    counter = self._model_calls[model] = self.model_calls.labels(model)
+                counter.inc()
+                self._tokens_in.inc(int(event.get("tokens_in", 0) or 0))
+                self._tokens_out.inc(int(event.get("tokens_out", 0) or 0))
                 self.cost.inc(max(0.0, float(event.get("cost_usd", 0.0) or 0.0)))
             elif kind == "tool.call":
                 ok = "false" if event.get("ok") is False else "true"
@@ -127,10 +133,10 @@ class PrometheusMetrics:
             return
         if old is not None:
             self._task_counts[old] -= 1
-            self.tasks.labels(old).set(self._task_counts[old])
+            self._task_gauge[old].set(self._task_counts[old])
         self._task_state[key] = state
         self._task_counts[state] += 1
-        self.tasks.labels(state).set(self._task_counts[state])
+        self._task_gauge[state].set(self._task_counts[state])
         self.queue_depth.set(self._task_counts["queued"] + self._task_counts["backoff"])
 
     def _move_agent(self, key: tuple[str, str], state: str) -> None:
@@ -139,10 +145,10 @@ class PrometheusMetrics:
             return
         if old is not None:
             self._agent_counts[old] -= 1
-            self.agents.labels(old).set(self._agent_counts[old])
+            self._agent_gauge[old].set(self._agent_counts[old])
         self._agent_state[key] = state
         self._agent_counts[state] += 1
-        self.agents.labels(state).set(self._agent_counts[state])
+        self._agent_gauge[state].set(self._agent_counts[state])
 
     def _move_run(self, run: str, status: str) -> None:
         old = self._run_status.get(run)
