@@ -19,15 +19,16 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..events import encode_event
+from .._api import start_run
+from .._exceptions import SwarmConflict
+from ..events import EventSink, encode_event
 from ..graph import TaskGraph
 from ..models import complete
 from ..runtime import RetryableError, Run
-from ..runtime.start import start_run
 from ..trace import read_events
 from ._pool import AgentPool, PoolAgent
 from ._store import ServiceStore, SwarmRecord
@@ -38,11 +39,6 @@ __all__ = ["ServiceSwarm", "SwarmConflict"]
 _TERMINAL = {"task.completed": "completed", "task.failed": "failed",
              "task.skipped": "skipped", "task.cancelled": "cancelled",
              "task.restored": "completed"}  # fmt: skip
-EventSink = Callable[[Mapping[str, Any]], object]
-
-
-class SwarmConflict(ValueError):
-    """The request does not fit the swarm's state (finished, duplicate or unknown task ids)."""
 
 
 class _AgentContext:
@@ -78,7 +74,7 @@ class ServiceSwarm:
         *,
         store: ServiceStore,
         trace_dir: Path,
-        sinks: list[EventSink],
+        sinks: list[EventSink],  # shared by every swarm: metrics, spans
         tool_gauge: list[int],
     ) -> None:
         self.record = record
@@ -93,7 +89,7 @@ class ServiceSwarm:
         self._counts: tuple[int, dict[str, int]] = (-1, {})
         self.specs: dict[str, TaskSpec] = {}
         #: the swarm's stream as SSE-ready (kind, JSON) pairs, encoded once for every reader
-        self.lines: list[tuple[bytes, bytes]] = []
+        self.lines: list[tuple[str, str]] = []
         self._tick: asyncio.Future[None] | None = None
         self._wake = asyncio.Event()
         self._tool_gauge = tool_gauge  # [in flight, peak] across the service
@@ -128,7 +124,7 @@ class ServiceSwarm:
                 past.extend(read_events(path))
         for event in past:
             self._fold(event)
-            self.lines.append(_sse_line(event))
+            self.lines.append((event["kind"], encode_event(event)))
         for tid, row in self.store.results(self.record.id).items():
             info = self.tasks.get(tid) or TaskInfo(id=tid, status="queued", attempts=0)
             info.status, info.result, info.error = row["status"], row["result"], row["error"]
@@ -179,15 +175,13 @@ class ServiceSwarm:
             name=f"swarm:{self.spec.name}",
             backoff_base=self.spec.backoff_s,
             backoff_max=5.0,
+            sinks=[_SwarmSink(self), *self.sinks],
         )
         self.run = run
         self._restored = restored
         self.record.runs.append(run.id)
         self.record.status = "running"
         self.store.update_swarm(self.record)
-        run.subscribe(self._on_event, replay=True)
-        for sink in self.sinks:
-            run.subscribe(sink, replay=True)
         self._watcher = asyncio.get_running_loop().create_task(self._watch(run))
 
     async def _drive(self, run: Run) -> None:
@@ -311,8 +305,8 @@ class ServiceSwarm:
         ctx.emit("tool.call", tool="lookup", ok=True, latency_s=round(latency, 6), agent=agent.id)
 
     # -- events ------------------------------------------------------------------------------
-    def _on_event(self, event: Mapping[str, Any]) -> None:
-        self.lines.append(_sse_line(event))
+    def on_event(self, event: Mapping[str, Any], line: str) -> None:
+        self.lines.append((event["kind"], line))
         self._fold(event, live=True)
         self._notify()
 
@@ -431,8 +425,19 @@ class ServiceSwarm:
         ]
 
 
-def _sse_line(event: Mapping[str, Any]) -> tuple[bytes, bytes]:
-    return str(event["kind"]).encode(), encode_event(dict(event)).encode()
+class _SwarmSink:
+    """The swarm as its runs' event sink: every event folded and kept for the streams."""
+
+    __slots__ = ("swarm",)
+
+    def __init__(self, swarm: ServiceSwarm) -> None:
+        self.swarm = swarm
+
+    def on_event(self, event: Mapping[str, Any], line: str) -> None:
+        self.swarm.on_event(event, line)
+
+    def close(self) -> None:
+        self.swarm._notify()
 
 
 def _task_fields(spec: TaskSpec) -> dict[str, Any]:

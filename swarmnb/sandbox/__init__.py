@@ -15,24 +15,41 @@ Example::
                                timeout=30, memory_mb=512, network=False)
     res.returncode, res.limit_hit, res.confinement     # 0, None, 'bwrap'
     sn.sandbox.available()                              # ('bwrap', 'unshare', 'rlimits')
+    report = await sn.sandbox.run_tests("ws/")          # pytest → passed, failed, failures
 """
 
 from __future__ import annotations
 
-from ..runtime.errors import CommandNotFound, SandboxError, WorkspaceError
+from .._exceptions import CommandNotFound, SandboxError, WorkspaceError
 from ._confine import CONFINEMENTS, available
 from ._result import LIMITS, SandboxResult
 from ._run import DEFAULT_HIDDEN, run, run_sync
+from .testing import (
+    JestRunner,
+    PytestRunner,
+    TestFailure,
+    TestReport,
+    TestRunner,
+    get_runner,
+    run_tests,
+)
 
 __all__ = [
     "CONFINEMENTS",
     "DEFAULT_HIDDEN",
     "LIMITS",
     "CommandNotFound",
+    "JestRunner",
+    "PytestRunner",
     "SandboxError",
     "SandboxResult",
+    "TestFailure",
+    "TestReport",
+    "TestRunner",
     "WorkspaceError",
     "available",
+    "get_runner",
     "run",
     "run_sync",
+    "run_tests",
 ]
