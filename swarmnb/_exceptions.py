@@ -36,9 +36,12 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     │                                      state: closed, duplicate or unknown task ids (409)
     ├── ServiceError (RuntimeError)        the swarm service answered an error (sn.Client):
     │                                      ``status``, ``detail``, ``retry_after``
-    └── SandboxError (RuntimeError)        untrusted code could not be run as asked (sandbox)
-        ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
-        └── CommandNotFound (FileNotFoundError)  the command does not exist
+    ├── SandboxError (RuntimeError)        untrusted code could not be run as asked (sandbox)
+    │   ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
+    │   └── CommandNotFound (FileNotFoundError)  the command does not exist
+    ├── NotCodeError (ValueError)          a model reply that should hold code holds none
+    ├── RequirementError (ValueError)      a team workflow got an empty or unusable request
+    └── GitError (RuntimeError)            a git command of a team workflow failed (workflows)
 
 Work functions raise :class:`RetryableError` to ask for a retry; any other exception fails the
 task at once and skips its descendants.
@@ -65,10 +68,13 @@ __all__ = [
     "CheckpointError",
     "CommandNotFound",
     "ContextOverflow",
+    "GitError",
     "GraphError",
     "InvalidOutput",
     "ModelError",
+    "NotCodeError",
     "PolicyFileError",
+    "RequirementError",
     "RetryableError",
     "SandboxError",
     "ScenarioError",
@@ -260,3 +266,15 @@ class ServiceError(SwarmError, RuntimeError):
         self.status = status
         self.detail = detail
         self.retry_after = retry_after
+
+
+class NotCodeError(SwarmError, ValueError):
+    """A model reply that should hold code holds none (or it does not parse)."""
+
+
+class RequirementError(SwarmError, ValueError):
+    """A team workflow got an empty or unusable requirement, proposal or goal."""
+
+
+class GitError(SwarmError, RuntimeError):
+    """A git command of a team workflow failed; the message carries git's own words."""
