@@ -8,6 +8,8 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     ├── GraphError (ValueError)            bad graph: cycle, unknown or duplicate id
     ├── RetryableError                     a transient fault; the scheduler retries the task
     │   ├── TaskTimeout (TimeoutError)     an attempt ran past its ``timeout``
+    │   ├── AgentCrashed                   the agent running an attempt crashed (the swarm
+    │                                      service's supervised pools): retried elsewhere
     │   └── TransientModelError            (also a ModelError, below) 429/5xx/timeouts
     │                                      outlasted the call's retries: the task retries
     ├── TaskFailed                         awaiting the result of a task that did not complete
@@ -30,6 +32,10 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     ├── TrainingConfigError (ValueError)   bad training settings: λ < 0, an empty curriculum, …
     ├── CalibrationError (ValueError)      traces cannot give a sim profile: no model calls,
     │                                      several models and none named (swarmnb.models)
+    ├── SwarmConflict (ValueError)         a service request that does not fit the swarm's
+    │                                      state: closed, duplicate or unknown task ids (409)
+    ├── ServiceError (RuntimeError)        the swarm service answered an error (sn.Client):
+    │                                      ``status``, ``detail``, ``retry_after``
     ├── SandboxError (RuntimeError)        untrusted code could not be run as asked (sandbox)
     │   ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
     │   └── CommandNotFound (FileNotFoundError)  the command does not exist
@@ -62,6 +68,7 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "AgentCrashed",
     "AgentLimitReached",
     "BackendUnavailable",
     "BudgetExceeded",
@@ -86,8 +93,10 @@ __all__ = [
     "RetryableError",
     "SandboxError",
     "ScenarioError",
+    "ServiceError",
     "StepLimitReached",
     "StructuredOutputError",
+    "SwarmConflict",
     "SwarmError",
     "TaskFailed",
     "TaskTimeout",
@@ -135,6 +144,10 @@ class RetryableError(SwarmError):
 
 class TaskTimeout(RetryableError, TimeoutError):
     """An attempt ran longer than its task's ``timeout``."""
+
+
+class AgentCrashed(RetryableError):
+    """The agent running an attempt crashed; the task is retried on another agent."""
 
 
 class TaskFailed(SwarmError):
@@ -254,6 +267,20 @@ class CheckpointError(SwarmError, ValueError):
 
 class TrainingConfigError(SwarmError, ValueError):
     """Training settings that cannot work: a negative λ, an empty curriculum, a bad size."""
+
+
+class SwarmConflict(SwarmError, ValueError):
+    """A swarm-service request that does not fit the swarm's state (HTTP 409)."""
+
+
+class ServiceError(SwarmError, RuntimeError):
+    """The swarm service answered with an error status; ``status`` and ``detail`` say which."""
+
+    def __init__(self, status: int, detail: Any, retry_after: float | None = None) -> None:
+        super().__init__(f"HTTP {status}: {detail}")
+        self.status = status
+        self.detail = detail
+        self.retry_after = retry_after
 
 
 class NotCodeError(SwarmError, ValueError):
