@@ -20,7 +20,8 @@ Example::
     run.metrics["critical_steps"]     # 2
 
 Subpackages load on first use: ``sn.models``, ``sn.scenarios``, ``sn.policies``,
-``sn.orchestrator``, ``sn.bench``, ``sn.ui``.
+``sn.orchestrator``, ``sn.bench``, ``sn.ui``, ``sn.agents``, ``sn.bus``; ``sn.tool`` comes from
+``sn.agents``.
 """
 
 from __future__ import annotations
@@ -39,16 +40,23 @@ from .metrics import METRIC_NAMES, compute_metrics
 from .runtime import (
     Budget,
     BudgetExceeded,
+    BusError,
+    BusTimeout,
     CapabilityDenied,
     Context,
+    DependencyError,
     GraphError,
+    ManifestError,
     ModelError,
+    RegistryError,
     RetryableError,
     Run,
     StructuredOutputError,
     SwarmError,
     TaskFailed,
     TaskTimeout,
+    ToolDefinitionError,
+    UnknownRole,
 )
 from .trace import ReplayedRun, replay, runs
 
@@ -57,11 +65,16 @@ __all__ = [
     "METRIC_NAMES",
     "Budget",
     "BudgetExceeded",
+    "BusError",
+    "BusTimeout",
     "CapabilityDenied",
     "Context",
+    "DependencyError",
     "EventBus",
     "GraphError",
+    "ManifestError",
     "ModelError",
+    "RegistryError",
     "ReplayedRun",
     "RetryableError",
     "Run",
@@ -71,6 +84,8 @@ __all__ = [
     "TaskFailed",
     "TaskGraph",
     "TaskTimeout",
+    "ToolDefinitionError",
+    "UnknownRole",
     "__version__",
     "compute_metrics",
     "replay",
@@ -79,8 +94,10 @@ __all__ = [
     "runs",
 ]
 
-_LAZY_MODULES = frozenset({"models", "scenarios", "policies", "orchestrator", "bench", "ui"})
-_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator"}
+_LAZY_MODULES = frozenset(
+    {"models", "scenarios", "policies", "orchestrator", "bench", "ui", "agents", "bus"}
+)
+_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "tool": "agents"}
 
 
 def __getattr__(name: str) -> object:

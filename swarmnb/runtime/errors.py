@@ -11,6 +11,15 @@ usual idioms working (a :class:`GraphError` is also a ``ValueError``)::
     ├── TaskFailed                       awaiting the result of a task that did not complete
     ├── BudgetExceeded                   a unit of work would pass the run's budget
     ├── CapabilityDenied (PermissionError)  an agent used a tool it was not granted
+    ├── ManifestError (ValueError)       an agent manifest is malformed: unknown field, bad
+    │   │                                version, bad capability (swarmnb.agents)
+    │   └── DependencyError              a missing, too old or cyclic agent dependency
+    ├── UnknownRole (LookupError)        no built-in or installed role by that name
+    ├── RegistryError (ValueError)       a registry operation that cannot be done (scale < 0,
+    │                                    a role not installed, a closed registry)
+    ├── ToolDefinitionError (TypeError)  a function cannot become a tool (no type hints)
+    ├── BusError                         the message bus failed (swarmnb.bus)
+    │   └── BusTimeout (TimeoutError)    a request got no reply in time
     └── ModelError                       a model call failed for good
         ├── StructuredOutputError        output still invalid after the repair attempts
         └── TransientModelError          429/5xx/timeouts outlasted the call's retries; also
@@ -25,14 +34,21 @@ from __future__ import annotations
 
 __all__ = [
     "BudgetExceeded",
+    "BusError",
+    "BusTimeout",
     "CapabilityDenied",
+    "DependencyError",
     "GraphError",
+    "ManifestError",
     "ModelError",
+    "RegistryError",
     "RetryableError",
     "StructuredOutputError",
     "SwarmError",
     "TaskFailed",
     "TaskTimeout",
+    "ToolDefinitionError",
+    "UnknownRole",
 ]
 
 
@@ -97,7 +113,50 @@ class BudgetExceeded(SwarmError):
 
 
 class CapabilityDenied(SwarmError, PermissionError):
-    """An agent called a tool outside the capabilities it was granted."""
+    """An agent called a tool outside the capabilities it was granted.
+
+    ``agent`` and ``capability`` name who asked for what (``"fs.write:/etc/passwd"``).
+    """
+
+    def __init__(self, message: str, *, agent: str | None = None, capability: str = "") -> None:
+        super().__init__(message)
+        self.agent = agent
+        self.capability = capability
+
+
+class ManifestError(SwarmError, ValueError):
+    """An agent manifest is malformed; the message names the field and the file."""
+
+
+class DependencyError(ManifestError):
+    """An agent's dependency is missing, too old, or part of a cycle (``chain`` names it)."""
+
+    def __init__(self, message: str, *, chain: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.chain = tuple(chain)
+
+
+class UnknownRole(SwarmError, LookupError):
+    """No built-in or installed role by that name (the message lists the known ones)."""
+
+    def __str__(self) -> str:  # LookupError would quote a single argument like KeyError does not
+        return str(self.args[0]) if self.args else ""
+
+
+class RegistryError(SwarmError, ValueError):
+    """An agent registry operation that cannot be done (scale below zero, role not installed)."""
+
+
+class ToolDefinitionError(SwarmError, TypeError):
+    """A function cannot become a tool: a parameter or the return value lacks a type hint."""
+
+
+class BusError(SwarmError):
+    """The message bus failed: not connected, closed, or the server refused."""
+
+
+class BusTimeout(BusError, TimeoutError):
+    """A request on the bus got no reply within its timeout."""
 
 
 class ModelError(SwarmError):
