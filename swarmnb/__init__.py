@@ -95,9 +95,12 @@ __all__ = [
 ]
 
 _LAZY_MODULES = frozenset(
-    {"models", "scenarios", "policies", "orchestrator", "bench", "ui", "agents", "bus"}
-)
-_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "tool": "agents"}
+    {
+        "models", "scenarios", "policies", "orchestrator", "bench", "ui", "telemetry", "vision",
+        "api", "agents", "bus",
+    }
+)  # fmt: skip
+_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api", "tool": "agents"}
 
 
 def __getattr__(name: str) -> object:

@@ -234,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     runs = sub.add_parser("runs", help="list the runs indexed under a trace folder")
     runs.add_argument("trace_dir", nargs="?", default="runs/")
     runs.set_defaults(func=_runs)
+    from .api._cli import add_serve
+
+    add_serve(sub)
     return parser
 
 

@@ -22,6 +22,7 @@ from ._litellm import flush_logging  # first: sets LITELLM_LOCAL_MODEL_COST_MAP,
 from .admission import AdmissionController, ModelLimits
 from .cache import ResponseCache
 from .completion import Completion, complete
+from .fast_sim import fast_sim_enabled, sim_fast_path
 from .faults import FaultPlan, inject_faults
 from .provider import SimProvider, register_sim_provider
 from .retry import Backoff, TransientModelError
@@ -46,10 +47,12 @@ __all__ = [
     "TransientModelError",
     "complete",
     "estimate_tokens",
+    "fast_sim_enabled",
     "flush_logging",
     "inject_faults",
     "register_sim_provider",
     "serve_sim",
+    "sim_fast_path",
     "simulate",
 ]
 

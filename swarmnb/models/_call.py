@@ -25,6 +25,7 @@ from typing import Any
 from ..runtime.errors import ModelError, SwarmError
 from ._litellm import litellm, quiet_logging
 from .admission import AdmissionController, Grant
+from .fast_sim import sim_fast_acompletion, use_fast
 from .retry import Backoff, TransientModelError, is_transient, retry_after_of
 
 __all__ = ["ProviderCaller", "describe"]
@@ -99,8 +100,11 @@ class ProviderCaller:
                 async with slot as grant:
                     t0 = loop.time()
                     async with asyncio.timeout(self.timeout):
-                        with quiet_logging():
-                            raw = await litellm.acompletion(messages=messages, **self.request)
+                        if use_fast(self.request):
+                            raw = await sim_fast_acompletion(messages, self.request)
+                        else:
+                            with quiet_logging():
+                                raw = await litellm.acompletion(messages=messages, **self.request)
                     usage = getattr(raw, "usage", None)
                     grant.settle(int(getattr(usage, "total_tokens", 0) or 0) or self.tokens_est)
                 return raw, loop.time() - t0

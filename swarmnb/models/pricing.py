@@ -18,7 +18,9 @@ import logging
 from typing import Any
 
 from ._litellm import litellm
+from .fast_sim import fast_sim_enabled
 from .sim import sim_profile_or_none
+from .sim_params import SimProfile
 
 __all__ = ["call_cost", "estimate_cost", "price_per_token"]
 
@@ -46,10 +48,22 @@ def estimate_cost(model: str, tokens_in: int, tokens_out: int) -> float:
     return tokens_in * p_in + tokens_out * p_out
 
 
+def profile_cost(profile: SimProfile, response: Any) -> float:
+    """A sim reply's dollars with ``litellm.completion_cost``'s arithmetic, without its lookups."""
+    usage = response.usage
+    prompt = int(usage.prompt_tokens or 0)
+    completion = int(usage.completion_tokens or 0)
+    p_in = profile.input_cost_per_token
+    input_cost = prompt * p_in + 0 * p_in + 0 * p_in
+    return float(input_cost + completion * profile.output_cost_per_token)
+
+
 def call_cost(model: str, response: Any) -> float:
     """Dollars billed for one provider reply."""
     profile = sim_profile_or_none(model)
     if profile is not None:
+        if fast_sim_enabled():
+            return profile_cost(profile, response)
         return float(
             litellm.completion_cost(
                 completion_response=response,

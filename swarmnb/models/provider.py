@@ -51,7 +51,11 @@ class SimProvider(litellm.CustomLLM):
         plan = plan or active_plan()
         fault = plan.take() if plan is not None else None
         scale = float(params.get("sim_latency_scale", 1.0))
-        request = httpx.Request("POST", f"http://sim.invalid/v1/chat/completions#{model}")
+        request = (  # only an injected HTTP error needs one (building it is not free)
+            httpx.Request("POST", f"http://sim.invalid/v1/chat/completions#{model}")
+            if fault in ("rate_limit", "server_error")
+            else None
+        )
         if fault == "rate_limit":
             assert plan is not None
             raise litellm.RateLimitError(

@@ -28,6 +28,7 @@ from typing import Any
 
 from ..oracle import find_oracle
 from .faults import MalformedKind
+from .image_facts import answer_from_facts, facts_in_messages
 from .sim_params import CHARS_PER_TOKEN, SIM_PROFILES, SimProfile
 from .structured import is_repair_message, tool_parameters
 from .tokens import estimate_text_tokens, estimate_tokens, message_text
@@ -167,6 +168,8 @@ def simulate(
         reply = oracle.respond(base, tools, accuracy=accuracy, rng=rng)
         content = reply.get("content")
         calls = [(c["name"], dict(c.get("arguments") or {})) for c in reply.get("tool_calls") or []]
+    elif (seen := facts_in_messages(base)) is not None:  # an image: answer from its metadata
+        content, calls = answer_from_facts(seen[0], seen[1], tag=f"[sim {profile.name} vision]"), []
     else:
         content, calls = _generic_reply(profile, base, tools, tool_choice, response_format)
     if tool_choice == "none" and calls:

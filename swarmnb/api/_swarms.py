@@ -1,0 +1,429 @@
+"""Swarms in the service: each one a live run of the runtime, with its agent pool.
+
+A service swarm is an ordinary :class:`~swarmnb.Run` (real clock, traced to JSONL) whose
+driver keeps it open while clients may still submit tasks. Every task is one agent's job: a
+model call through litellm and some concurrent tool calls, with injected faults when asked.
+The swarm folds its events into a small per-task table (cheap status queries under load) and
+exposes the event log to server-sent-event streams by position.
+
+A swarm outlives its server process: its definition and tasks are in ``service.sqlite`` and its
+events in the JSONL traces. After a restart, a swarm that was running continues in a new run
+whose graph holds only the tasks not finished before (see :meth:`ServiceSwarm.resume`); the
+swarm's event stream is the concatenation of its runs' events, so a position (the SSE id) means
+the same event before and after the restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..graph import TaskGraph
+from ..models import complete
+from ..runtime import RetryableError, Run
+from ..runtime.start import start_run
+from ..trace import read_events
+from ._pool import AgentPool, PoolAgent
+from ._store import ServiceStore, SwarmRecord
+from .schemas import AgentInfo, SwarmCreate, SwarmInfo, TaskInfo, TaskSpec
+
+__all__ = ["ServiceSwarm", "SwarmConflict"]
+
+_TERMINAL = {"task.completed": "completed", "task.failed": "failed",
+             "task.skipped": "skipped", "task.cancelled": "cancelled",
+             "task.restored": "completed"}  # fmt: skip
+EventSink = Callable[[Mapping[str, Any]], object]
+
+
+class SwarmConflict(ValueError):
+    """The request does not fit the swarm's state (finished, duplicate or unknown task ids)."""
+
+
+class _AgentContext:
+    """A task's context as seen by one agent: its events carry the agent's id."""
+
+    __slots__ = ("_ctx", "agent")
+
+    def __init__(self, ctx: Any, agent: str) -> None:
+        self._ctx = ctx
+        self.agent = agent
+
+    @property
+    def seed(self) -> int:
+        return int(self._ctx.seed)
+
+    def reserve(self, **kw: Any) -> Any:
+        return self._ctx.reserve(**kw)
+
+    def record_usage(self, **kw: Any) -> None:
+        self._ctx.record_usage(**kw)
+
+    def emit(self, kind: str, **fields: Any) -> None:
+        fields.setdefault("agent", self.agent)
+        self._ctx.emit(kind, **fields)
+
+
+class ServiceSwarm:
+    """One swarm: its record, its current run, its past runs' events and its task table."""
+
+    def __init__(
+        self,
+        record: SwarmRecord,
+        *,
+        store: ServiceStore,
+        trace_dir: Path,
+        sinks: list[EventSink],
+        tool_gauge: list[int],
+    ) -> None:
+        self.record = record
+        self.spec = SwarmCreate.model_validate(record.spec)
+        self.store = store
+        self.trace_dir = trace_dir
+        self.sinks = sinks
+        self.run: Run | None = None
+        self.pool = AgentPool(n=self.spec.agents, restart_s=self.spec.faults.restart_s)
+        self.tasks: dict[str, TaskInfo] = {}
+        self.specs: dict[str, TaskSpec] = {}
+        self._past: list[dict[str, Any]] = []  # events of earlier runs (after a restart)
+        self._tick: asyncio.Future[None] | None = None
+        self._wake = asyncio.Event()
+        self._tool_gauge = tool_gauge  # [in flight, peak] across the service
+        self._watcher: asyncio.Task[None] | None = None
+        self.stopping = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @classmethod
+    def create(cls, spec: SwarmCreate, **kw: Any) -> ServiceSwarm:
+        record = SwarmRecord(
+            id="s-" + uuid.uuid4().hex[:12], name=spec.name, spec=spec.model_dump(),
+            status="running", open=spec.keep_open, created=time.time(), runs=[], resumed=0,
+        )  # fmt: skip
+        swarm = cls(record, **kw)
+        swarm.store.add_swarm(record)
+        swarm.record.spec = {**record.spec, "tasks": []}  # tasks live in swarm_tasks
+        specs = swarm._name_tasks(spec.tasks)
+        swarm.store.add_tasks(record.id, 0, [s.model_dump() for s in specs])
+        swarm._start(specs, restored={})
+        return swarm
+
+    def resume(self) -> None:
+        """Continue after a restart: finished tasks restored, the rest run in a new run.
+
+        A task counts as finished if its outcome is in the service store (written before the
+        API could report it) or its terminal event is in a trace; it is never run again.
+        """
+        for run_id in self.record.runs:
+            path = self.trace_dir / f"{run_id}.jsonl"
+            if path.exists():
+                self._past.extend(read_events(path))
+        for event in self._past:
+            self._fold(event)
+        for tid, row in self.store.results(self.record.id).items():
+            info = self.tasks.get(tid) or TaskInfo(id=tid, status="queued", attempts=0)
+            info.status, info.result, info.error = row["status"], row["result"], row["error"]
+            info.attempts, info.agent = row["attempts"] or info.attempts, row["agent"]
+            self.tasks[tid] = info
+        # cancelled: stopped by the shutdown itself (a swarm cancelled by a client is not resumed)
+        restored = {
+            tid: info
+            for tid, info in self.tasks.items()
+            if info.status in ("completed", "failed", "skipped")
+        }
+        for info in restored.values():
+            info.restored = True
+        specs = [TaskSpec.model_validate(s) for s in self.store.tasks(self.record.id)]
+        self.record.resumed += 1
+        self._start(specs, restored=restored)
+
+    def _start(self, specs: list[TaskSpec], *, restored: Mapping[str, TaskInfo]) -> None:
+        graph = TaskGraph()
+        dead: dict[str, str] = {  # finished without completing: their dependants cannot run
+            tid: tid for tid, info in restored.items() if info.status != "completed"
+        }
+        for spec in specs:
+            tid = spec.id or ""
+            self.specs[tid] = spec
+            if tid in restored:
+                continue
+            cause = next((dead[d] for d in spec.deps if d in dead), None)
+            if cause is not None:  # skipped, as the first run would have done
+                dead[tid] = cause
+                self.tasks[tid] = TaskInfo(
+                    id=tid, status="skipped", attempts=0, deps=list(spec.deps),
+                    error=f"dependency {cause!r} failed", restored=True,
+                )  # fmt: skip
+                continue
+            deps = [d for d in spec.deps if d not in restored]
+            graph.add(spec.prompt, id=tid, deps=deps, **_task_fields(spec))
+        run = start_run(
+            self._work,
+            graph,
+            driver=self._drive,
+            max_concurrency=self.spec.agents,
+            clock="real",
+            trace=self.trace_dir,
+            seed=self.spec.seed,
+            name=f"swarm:{self.spec.name}",
+            backoff_base=self.spec.backoff_s,
+            backoff_max=5.0,
+        )
+        self.run = run
+        self._restored = restored
+        self.record.runs.append(run.id)
+        self.record.status = "running"
+        self.store.update_swarm(self.record)
+        run.subscribe(self._on_event, replay=True)
+        for sink in self.sinks:
+            run.subscribe(sink, replay=True)
+        self._watcher = asyncio.get_running_loop().create_task(self._watch(run))
+
+    async def _drive(self, run: Run) -> None:
+        self.pool.bind(run.emit)
+        if self._restored:
+            run.emit(
+                "run.resumed",
+                runs=self.record.runs[:-1],
+                restored=len(self._restored),
+                rerun=len(self.specs) - len(self._restored),
+            )
+        while self.record.open:
+            await self._wake.wait()
+            self._wake.clear()
+
+    async def _watch(self, run: Run) -> None:
+        with contextlib.suppress(BaseException):
+            await run
+        self.pool.close()
+        if self.stopping:  # the server is shutting down: the swarm resumes at the next start
+            return
+        if self.record.status != "deleted":
+            self.record.status = run.status if run.status != "pending" else "failed"
+        self.record.open = False
+        self.store.update_swarm(self.record)
+        self._notify()
+
+    # -- requests ----------------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        return self.run is None or self.run.finished
+
+    def submit(self, tasks: list[TaskSpec], *, close: bool = False) -> list[str]:
+        """Add tasks to the live swarm (all or none); ``close``: no more after these."""
+        run = self.run
+        if run is None or run.finished or not self.record.open:
+            raise SwarmConflict(f"swarm {self.record.id} is not open for tasks")
+        specs = self._name_tasks(tasks, offset=len(self.specs))
+        known = set(self.specs)
+        for spec in specs:
+            if spec.id in known:
+                raise SwarmConflict(f"duplicate task id {spec.id!r}")
+            unknown = [d for d in spec.deps if d not in known]
+            if unknown:
+                raise SwarmConflict(f"task {spec.id!r} depends on unknown {unknown}")
+            known.add(spec.id or "")
+        self.store.add_tasks(self.record.id, len(self.specs), [s.model_dump() for s in specs])
+        for spec in specs:
+            self.specs[spec.id or ""] = spec
+            run.submit(spec.prompt, id=spec.id or "", deps=spec.deps, **_task_fields(spec))
+        if close:
+            self.close()
+        return [s.id or "" for s in specs]
+
+    def close(self) -> None:
+        """Take no more tasks; the swarm finishes when the ones it has are done."""
+        self.record.open = False
+        self.store.update_swarm(self.record)
+        self._wake.set()
+
+    def cancel(self, *, delete: bool = False) -> None:
+        if delete:
+            self.record.status = "deleted"
+        self.record.open = False
+        self._wake.set()
+        if self.run is not None and not self.run.finished:
+            self.run.cancel()
+        self.store.update_swarm(self.record)
+
+    # -- the agents' work --------------------------------------------------------------------
+    def _name_tasks(self, tasks: list[TaskSpec], offset: int = 0) -> list[TaskSpec]:
+        return [
+            t if t.id is not None else t.model_copy(update={"id": f"t{offset + i}"})
+            for i, t in enumerate(tasks)
+        ]
+
+    async def _work(self, task: Any, ctx: Any) -> dict[str, Any]:
+        spec = self.specs[task.id]
+        agent = await self.pool.acquire()
+        info = self.tasks.get(task.id)
+        if info is not None:
+            info.agent = agent.id
+        crashed = False
+        try:
+            rng = ctx.rng
+            crash = rng.random() < self.spec.faults.crash_rate
+            transient = rng.random() < self.spec.faults.transient_rate
+            result: dict[str, Any] = {"agent": agent.id}
+            if spec.model:
+                reply = await complete(
+                    self.spec.model,
+                    [{"role": "user", "content": task.prompt}],
+                    ctx=_AgentContext(ctx, agent.id),
+                    sim_latency_scale=self.spec.latency_scale,
+                )
+                result["answer"] = reply.content
+            if spec.tool_calls:
+                await asyncio.gather(
+                    *(self._tool(ctx, agent, k, rng.random()) for k in range(spec.tool_calls))
+                )
+            if crash:
+                crashed = True
+                raise self.pool.crash(agent, task.id)
+            if transient:
+                raise RetryableError("injected transient fault")
+            agent.tasks_done += 1
+            return result
+        finally:
+            if not crashed:
+                self.pool.release(agent)
+
+    async def _tool(self, ctx: Any, agent: PoolAgent, k: int, jitter: float) -> None:
+        gauge = self._tool_gauge
+        gauge[0] += 1
+        gauge[1] = max(gauge[1], gauge[0])
+        latency = self.spec.tool_latency_s * (0.5 + jitter)
+        try:
+            await asyncio.sleep(latency)
+        finally:
+            gauge[0] -= 1
+        ctx.emit("tool.call", tool="lookup", ok=True, latency_s=round(latency, 6), agent=agent.id)
+
+    # -- events ------------------------------------------------------------------------------
+    def _on_event(self, event: Mapping[str, Any]) -> None:
+        self._fold(event, live=True)
+        self._notify()
+
+    def _notify(self) -> None:
+        tick = self._tick
+        if tick is not None and not tick.done():
+            tick.set_result(None)
+
+    def _fold(self, event: Mapping[str, Any], *, live: bool = False) -> None:
+        kind = event["kind"]
+        if not kind.startswith("task."):
+            return
+        tid = str(event.get("task"))
+        info = self.tasks.get(tid)
+        if kind == "task.queued":
+            if info is None or not info.restored:
+                self.tasks[tid] = TaskInfo(
+                    id=tid, status="queued", attempts=0, deps=list(event.get("deps") or [])
+                )
+            return
+        if info is None:
+            info = self.tasks[tid] = TaskInfo(id=tid, status="queued", attempts=0)
+        if kind == "task.started":
+            info.status = "running"
+            info.attempts = int(event.get("attempt", info.attempts + 1))
+            info.started = info.started if info.started is not None else float(event["t"])
+        elif kind == "task.retrying":
+            info.status = "retrying"
+            info.error = str(event.get("error", ""))
+        elif kind in _TERMINAL:
+            info.status = _TERMINAL[kind]
+            info.finished = float(event["t"])
+            if "result" in event:
+                info.result = event["result"]
+            if kind in ("task.failed", "task.skipped", "task.cancelled"):
+                info.error = str(event.get("error") or event.get("reason") or "")
+            else:
+                info.error = None
+            if live and not (kind == "task.cancelled" and self.stopping):
+                self._keep(info)
+
+    def _keep(self, info: TaskInfo) -> None:
+        result = info.result
+        if info.status == "completed" and self.run is not None:
+            with contextlib.suppress(KeyError, IndexError, RuntimeError):
+                result = self.run.result_of(info.id)
+        self.store.record_result(
+            self.record.id, info.id, status=info.status, result=result, error=info.error,
+            attempts=info.attempts, agent=info.agent,
+        )  # fmt: skip
+
+    @property
+    def n_events(self) -> int:
+        return len(self._past) + (self.run.n_events if self.run is not None else 0)
+
+    def events_since(self, start: int) -> list[dict[str, Any]]:
+        """Events from position ``start`` of the swarm's stream (all its runs, in order)."""
+        past = len(self._past)
+        head = self._past[start:] if start < past else []
+        live = self.run.events_since(max(0, start - past)) if self.run is not None else []
+        return [*head, *live]
+
+    async def wait_events(self, have: int, timeout: float) -> None:
+        """Return once the stream has more than ``have`` events, the swarm ended, or timeout."""
+        if self.n_events > have or self.finished:
+            return
+        if self._tick is None or self._tick.done():
+            self._tick = asyncio.get_running_loop().create_future()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._tick), timeout)
+
+    # -- views -------------------------------------------------------------------------------
+    def info(self) -> SwarmInfo:
+        counts: dict[str, int] = {}
+        for task in self.tasks.values():
+            counts[task.status] = counts.get(task.status, 0) + 1
+        return SwarmInfo(
+            id=self.record.id,
+            name=self.record.name,
+            status=self.record.status,  # type: ignore[arg-type]
+            created=self.record.created,
+            agents=self.spec.agents,
+            model=self.spec.model,
+            open=self.record.open,
+            n_tasks=len(self.specs),
+            counts=counts,
+            runs=list(self.record.runs),
+            resumed=self.record.resumed,
+            n_events=self.n_events,
+        )
+
+    def task(self, task_id: str) -> TaskInfo | None:
+        info = self.tasks.get(task_id)
+        if info is None:
+            return None
+        if self.run is not None and info.status == "completed" and not info.restored:
+            try:
+                return info.model_copy(update={"result": self.run.result_of(task_id)})
+            except (KeyError, IndexError):
+                return info
+        return info
+
+    def agents(self) -> list[AgentInfo]:
+        return [
+            AgentInfo(
+                id=a.id,
+                status=a.status,  # type: ignore[arg-type]
+                health="unhealthy" if a.status == "down" else "healthy",
+                tasks_done=a.tasks_done,
+                restarts=a.restarts,
+                last_heartbeat=a.last_heartbeat,
+            )
+            for a in self.pool.agents
+        ]
+
+
+def _task_fields(spec: TaskSpec) -> dict[str, Any]:
+    fields: dict[str, Any] = {"max_retries": spec.max_retries, "timeout": spec.timeout}
+    if spec.profile is not None:
+        fields["profile"] = spec.profile
+    if spec.role is not None:
+        fields["role"] = spec.role
+    return fields
