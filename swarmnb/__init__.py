@@ -100,7 +100,12 @@ _LAZY_MODULES = frozenset(
         "api", "agents", "bus",
     }
 )  # fmt: skip
-_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api", "tool": "agents"}
+_LAZY_NAMES = {
+    "Swarm": "orchestrator",
+    "Episode": "orchestrator",
+    "Client": "api",
+    "tool": "agents",
+}
 
 
 def __getattr__(name: str) -> object:

@@ -19,18 +19,24 @@ from .manifest import AgentManifest
 __all__ = ["order_and_check", "resolve_manifest"]
 
 
-def resolve_manifest(what: str | AgentManifest | Path, overrides: Mapping[str, Any]) -> AgentManifest:
+def resolve_manifest(
+    what: str | AgentManifest | Path, overrides: Mapping[str, Any]
+) -> AgentManifest:
     """A manifest from a built-in role name, a file path, or a manifest; overrides applied."""
     if isinstance(what, AgentManifest):
         m = what
-    elif isinstance(what, Path) or (isinstance(what, str) and what.endswith((".toml", ".yaml", ".yml"))):
+    elif isinstance(what, Path) or (
+        isinstance(what, str) and what.endswith((".toml", ".yaml", ".yml"))
+    ):
         m = AgentManifest.from_file(what)
     elif isinstance(what, str):
         if what not in role_names():
             raise UnknownRole(f"unknown role {what!r}; built-in roles: {', '.join(role_names())}")
         m = builtin_manifest(what)
     else:
-        raise ManifestError(f"install a role name, a manifest file or an AgentManifest, not {what!r}")
+        raise ManifestError(
+            f"install a role name, a manifest file or an AgentManifest, not {what!r}"
+        )
     if overrides:
         data = m.model_dump()
         for key, value in overrides.items():

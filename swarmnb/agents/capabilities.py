@@ -12,9 +12,9 @@ each is covered by the delegator's, and the delegator's denials always come alon
 
 Example::
 
-    caps = Capabilities.of(["fs.read:workspace/**", "fs.write:workspace/out/**", "!fs.write:workspace/out/secret*"])
-    caps.allows("fs.write", "workspace/out/a.txt")        # (True, 'granted by fs.write:workspace/out/**')
-    caps.allows("fs.write", "workspace/out/secret.txt")   # (False, 'denied by !fs.write:…')
+    caps = Capabilities.of(["fs.write:workspace/out/**", "!fs.write:workspace/out/secret*"])
+    caps.allows("fs.write", "workspace/out/a.txt")       # (True, 'granted by fs.write:…')
+    caps.allows("fs.write", "workspace/out/secret.txt")  # (False, 'denied by !fs.write:…')
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ class Capabilities:
         out.extend(g for g in self.grants if g.deny)
         return Capabilities(out)
 
-    def __iter__(self):  # noqa: ANN204 - plain iterator of grant texts
+    def __iter__(self):
         return (str(g) for g in self.grants)
 
     def __repr__(self) -> str:

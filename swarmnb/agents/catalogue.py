@@ -62,7 +62,9 @@ def roles() -> pd.DataFrame:
                 "input": m.input,
                 "output": m.output,
                 "capabilities": list(m.capabilities),
-                "dependencies": [d.id + (" (optional)" if d.optional else "") for d in m.dependencies],
+                "dependencies": [
+                    d.id + (" (optional)" if d.optional else "") for d in m.dependencies
+                ],
                 "description": m.description,
             }
         )

@@ -9,7 +9,7 @@ its time, so recovery (fault → healthy replacement) can be measured.
 Example::
 
     with sn.agents.Chaos(reg, crash_rate=0.1, hang_rate=0.05, seed=0) as chaos:
-        results = await asyncio.gather(*(reg.submit("developer", p, tools=[search]) for p in prompts))
+        results = await asyncio.gather(*(reg.submit("developer", p) for p in prompts))
     chaos.faults          # DataFrame: t, agent, kind, task
     chaos.kill("developer-2")   # crash one agent now
 """

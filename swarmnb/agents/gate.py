@@ -49,7 +49,9 @@ class ToolGate:
         self._on_denied = on_denied
         self.fault_hook: FaultHook | None = None
 
-    def check(self, caller: Caller, tool: Tool, kwargs: Mapping[str, Any], task: str | None) -> None:
+    def check(
+        self, caller: Caller, tool: Tool, kwargs: Mapping[str, Any], task: str | None
+    ) -> None:
         """Decide and audit one call; raises :class:`~swarmnb.CapabilityDenied` if refused."""
         scope = tool.scope_of(kwargs)
         allowed, reason = caller.capabilities.allows(tool.capability, scope)

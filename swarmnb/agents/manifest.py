@@ -53,7 +53,7 @@ def check_capability(text: str) -> str:
 def _check_id(value: str) -> str:
     if not _ID.match(value):
         raise ValueError(
-            f"{value!r} is not a valid id: lowercase letters, digits and '-', starting with a letter"
+            f"{value!r} is not a valid id: lowercase letters, digits and '-', from a letter"
         )
     return value
 
@@ -199,7 +199,9 @@ class AgentManifest(_Strict):
     def parse(cls, data: dict[str, Any], *, source: str = "<dict>") -> AgentManifest:
         """Validate a mapping; a problem raises :class:`~swarmnb.ManifestError` naming it."""
         if not isinstance(data, dict):
-            raise ManifestError(f"{source}: a manifest is a table/mapping, not {type(data).__name__}")
+            raise ManifestError(
+                f"{source}: a manifest is a table/mapping, not {type(data).__name__}"
+            )
         try:
             return cls.model_validate(data)
         except pydantic.ValidationError as exc:

@@ -148,7 +148,7 @@ class Registry:
         ]
         self._subs = [results, beats]
         if self._store is not None:
-            for role, (manifest, count) in self._store.load_roles().items():
+            for manifest, count in self._store.load_roles().values():
                 await self.install(manifest, count=count)
         return self
 
@@ -157,6 +157,8 @@ class Registry:
         if self._closed:
             return
         self._closed = True
+        if self._store is not None:
+            self._store.save_agents(self.agents().to_dict("records"))
         for w in self._workers.values():
             await self._stop_worker(w)
         for rec in self._tasks.values():
@@ -168,7 +170,6 @@ class Registry:
         for sub in getattr(self, "_subs", []):
             await sub.close()
         if self._store is not None:
-            self._store.save_agents(self.agents().to_dict("records"))
             self._store.close()
 
     async def __aenter__(self) -> Registry:
@@ -258,11 +259,15 @@ class Registry:
         """
         m = self._installed(role)
         needs = [
-            o.role for o in self._manifests.values()
-            if o.role != role and any(d.id in (m.id, m.role) and not d.optional for d in o.dependencies)
-        ]  # fmt: skip
+            o.role
+            for o in self._manifests.values()
+            if o.role != role
+            and any(d.id in (m.id, m.role) and not d.optional for d in o.dependencies)
+        ]
         if needs:
-            raise RegistryError(f"cannot uninstall {role!r}: {', '.join(sorted(needs))} depend on it")
+            raise RegistryError(
+                f"cannot uninstall {role!r}: {', '.join(sorted(needs))} depend on it"
+            )
         await self.scale(role, 0)
         for *_, tid in self._backlog.pop(role, []):
             self._finish(self._tasks[tid], "cancelled", error=f"role {role!r} was uninstalled")
@@ -367,6 +372,10 @@ class Registry:
             if w.role == rec.role and w.routable and w.load < self.prefetch
         ]  # fmt: skip
         if not ready:
+            workers = self._role_workers(rec.role)
+            if workers and all(w.state == "failed" for w in workers):
+                self._finish(rec, "failed", error=f"no {rec.role} agent is left to run it")
+                return
             rec.status, rec.agent = "queued", None
             deadline = math.inf if rec.deadline is None else rec.deadline
             heapq.heappush(self._backlog[rec.role], (rec.priority, deadline, rec.seq, rec.id))
@@ -400,7 +409,7 @@ class Registry:
             self._finish(self._tasks[tid], "failed", error=f"no {role} agent is left to run it")
 
     def _requeue(self, w: AgentWorker, reason: str, *, started: bool = True) -> None:
-        """Move ``w``'s unfinished tasks to other agents (only not-started ones if not ``started``)."""
+        """Move `w`'s unfinished tasks elsewhere (`started=False`: only the queued ones)."""
         for tid in sorted(w.assigned):
             rec = self._tasks[tid]
             if not started and tid in w.in_flight:
@@ -485,7 +494,9 @@ class Registry:
             late=rec.deadline is not None and now > rec.deadline,
         )  # fmt: skip
         rec.result = result
-        kind = {"completed": "task.completed", "failed": "task.failed"}.get(status, "task.cancelled")
+        kind = {"completed": "task.completed", "failed": "task.failed"}.get(
+            status, "task.cancelled"
+        )
         fields: dict[str, Any] = {"task": rec.id, "agent": result.agent}
         if error:
             fields["reason"] = error

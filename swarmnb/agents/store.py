@@ -70,7 +70,10 @@ class RegistryStore:
         self._db.execute("DELETE FROM agents")
         self._db.executemany(
             "INSERT INTO agents VALUES (?, ?, ?)",
-            [(r["id"], r["role"], json.dumps({**r, "status": "stopped"}, default=str)) for r in rows],
+            [
+                (r["id"], r["role"], json.dumps({**r, "status": "stopped"}, default=str))
+                for r in rows
+            ],
         )
 
     def load_agents(self) -> list[dict[str, Any]]:
@@ -85,8 +88,8 @@ class RegistryStore:
 
     def add_audit(self, e: AuditEntry) -> None:
         self._db.execute(
-            "INSERT INTO audit (t, agent, role, task, tool, capability, scope, decision, reason, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit (t, agent, role, task, tool, capability, scope, decision, reason,"
+            " at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (e.t, e.agent, e.role, e.task, e.tool, e.capability, e.scope, e.decision, e.reason,
              time.time()),
         )  # fmt: skip

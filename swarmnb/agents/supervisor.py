@@ -131,9 +131,11 @@ class Supervisor:
             old.cancel()
         if not h.auto_restart or h.restart == "temporary" or len(times) >= h.max_restarts:
             w.state = "failed"
-            self.reg.emit("agent.unhealthy", agent=w.id, role=w.role, gave_up=True,
-                          reason=f"not restarted ({len(times)} restarts in "
-                                 f"{h.restart_window_s:g}s; limit {h.max_restarts}): {reason}")  # fmt: skip
+            why = (
+                f"not restarted ({len(times)} restarts in {h.restart_window_s:g}s; "
+                f"limit {h.max_restarts}): {reason}"
+            )
+            self.reg.emit("agent.unhealthy", agent=w.id, role=w.role, gave_up=True, reason=why)
             self.reg._requeue(w, reason)
             self.reg._orphaned(w.role)
             return
@@ -158,8 +160,10 @@ class Supervisor:
         while window and now - window[0] > w.manifest.limits.denied_window_s:
             window.popleft()
         if len(window) >= w.manifest.limits.max_denied:
-            self.quarantine(w, f"{len(window)} denied capability calls within "
-                               f"{w.manifest.limits.denied_window_s:g}s (last: {reason})")  # fmt: skip
+            span = w.manifest.limits.denied_window_s
+            self.quarantine(
+                w, f"{len(window)} denied capability calls within {span:g}s (last: {reason})"
+            )
 
     def on_result(self, w: AgentWorker, tokens: int) -> None:
         samples = self._tokens[w.role]

@@ -123,7 +123,9 @@ def _doc_parts(doc: str) -> tuple[str, dict[str, str]]:
     doc = inspect.cleandoc(doc or "")
     summary = doc.split("\n\n", 1)[0].replace("\n", " ").strip()
     params: dict[str, str] = {}
-    section = re.search(r"^(?:Args|Arguments|Parameters):\s*\n(.*?)(?:\n\s*\n|\Z)", doc, re.M | re.S)
+    section = re.search(
+        r"^(?:Args|Arguments|Parameters):\s*\n(.*?)(?:\n\s*\n|\Z)", doc, re.M | re.S
+    )
     if section:
         current = None
         for line in section.group(1).splitlines():
@@ -163,7 +165,9 @@ def make_tool(
     try:
         hints = get_type_hints(fn)
     except Exception as exc:
-        raise ToolDefinitionError(f"tool {tool_name!r}: cannot resolve type hints ({exc})") from None
+        raise ToolDefinitionError(
+            f"tool {tool_name!r}: cannot resolve type hints ({exc})"
+        ) from None
     sig = inspect.signature(fn)
     summary, param_docs = _doc_parts(fn.__doc__ or "")
     fields: dict[str, Any] = {}
@@ -184,7 +188,9 @@ def make_tool(
             f"tool {tool_name!r}: the return value has no type hint (e.g. `-> str`)"
         )
     if scope is not None and scope not in fields:
-        raise ToolDefinitionError(f"tool {tool_name!r}: scope argument {scope!r} is not a parameter")
+        raise ToolDefinitionError(
+            f"tool {tool_name!r}: scope argument {scope!r} is not a parameter"
+        )
     cap = capability if capability is not None else tool_name
     try:
         check_capability(cap)

@@ -24,7 +24,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..bus.messages import Heartbeat, TaskAssigned, TaskCompleted, TaskFailedMsg, TaskStarted, subjects
+from ..bus.messages import (
+    Heartbeat,
+    TaskAssigned,
+    TaskCompleted,
+    TaskFailedMsg,
+    TaskStarted,
+    subjects,
+)
 from ..runtime.errors import BudgetExceeded
 from .capabilities import Capabilities
 from .manifest import AgentManifest
@@ -38,7 +45,7 @@ State = Literal["starting", "idle", "busy", "draining", "stopped", "crashed", "f
 
 
 class AgentCrash(BaseException):
-    """Kills a worker's incarnation (fault injection); not an ``Exception`` so nothing swallows it."""
+    """Kills a worker's incarnation (fault injection); a BaseException, so nothing swallows it."""
 
 
 @dataclass(slots=True)
@@ -82,7 +89,10 @@ class _TaskCtx:
     def reserve(self, *, usd: float = 0.0, tokens: int = 0) -> Any:
         limits = self.worker.manifest.limits
         stats = self.worker.stats
-        if limits.budget_usd is not None and stats.cost_usd + self.cost_usd + usd > limits.budget_usd:
+        if (
+            limits.budget_usd is not None
+            and stats.cost_usd + self.cost_usd + usd > limits.budget_usd
+        ):
             raise BudgetExceeded(f"agent {self.worker.id}: budget ${limits.budget_usd} spent")
         spent = stats.tokens_in + stats.tokens_out + self.tokens_in + self.tokens_out
         if limits.budget_tokens is not None and spent + tokens > limits.budget_tokens:
@@ -309,7 +319,8 @@ class AgentWorker:
             "status": "quarantined" if self.quarantined else self.state,
             "health": self.health, "last_heartbeat_s": age, "queue": len(self.assigned),
             "in_flight": len(self.in_flight), "tasks": s.tasks_done, "failed": s.tasks_failed,
-            "mean_duration_s": s.mean_duration_s, "errors": s.errors, "tokens": s.tokens_in + s.tokens_out,
+            "mean_duration_s": s.mean_duration_s, "errors": s.errors,
+            "tokens": s.tokens_in + s.tokens_out,
             "cost_usd": s.cost_usd, "tool_calls": s.tool_calls, "denied": s.denied,
             "restarts": s.restarts, "incarnation": self.incarnation,
             "uptime_s": max(0.0, now - self.started_at),

@@ -27,6 +27,7 @@ from ._base import (
     Subscription,
     subject_matches,
 )
+from ._server import NatsServer
 from .memory import MemoryBus
 from .messages import subjects
 
@@ -37,6 +38,7 @@ __all__ = [
     "MemoryBus",
     "Message",
     "NatsBus",
+    "NatsServer",
     "Subscription",
     "messages",
     "subject_matches",

@@ -10,7 +10,10 @@ over NATS JetStream):
 * a **durable stream** of the subjects listed in ``stream_subjects`` (task completions by
   default): every message there gets a sequence number, and :meth:`Bus.replay` returns the
   stored messages from a sequence number on (inclusive), in order;
-* **de-duplication** on the stream: publishing twice with the same ``msg_id`` stores once.
+* **de-duplication** on the stream: publishing twice with the same ``msg_id`` stores once
+  (live subscribers still see both publishes, as on NATS: consumers stay idempotent).
+
+A live message has ``seq=None``; stored messages carry their sequence number on replay.
 
 Example::
 
@@ -96,7 +99,7 @@ class Ack:
 
 @dataclass(slots=True, kw_only=True)
 class Message:
-    """One received message: subject, JSON body, and the stream sequence when stored."""
+    """One received message: subject, JSON body, and the stream sequence (on replay)."""
 
     subject: str
     body: bytes
@@ -150,7 +153,9 @@ class Bus(Protocol):
 
     def subscribe(self, subject: str) -> Subscription: ...
 
-    async def request(self, subject: str, payload: Payload, *, timeout: float = 30.0) -> Message: ...
+    async def request(
+        self, subject: str, payload: Payload, *, timeout: float = 30.0
+    ) -> Message: ...
 
     def replay(self, subject: str, *, from_seq: int = 1) -> AsyncIterator[Message]: ...
 

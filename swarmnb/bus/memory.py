@@ -130,7 +130,8 @@ class MemoryBus:
         """Deliver to matching subscriptions; store when ``subject`` is a stream subject.
 
         Returns the stream's :class:`Ack` (``duplicate=True`` when ``msg_id`` was seen and the
-        message was neither stored nor delivered again), or ``None`` off the stream.
+        message was not stored again), or ``None`` off the stream. As on NATS, live
+        subscribers get every publish, duplicates included; de-duplication is the stream's.
         """
         return self.publish_nowait(subject, payload, msg_id=msg_id, reply=reply)
 
@@ -145,16 +146,13 @@ class MemoryBus:
         ack: Ack | None = None
         if self._in_stream(subject):
             if msg_id is not None and msg_id in self._ids:
-                return Ack(seq=self._ids[msg_id], duplicate=True)
-            seq = len(self._stream) + 1
-            ack = Ack(seq=seq)
-            self._stream.append(Message(subject=subject, body=body, seq=seq, msg_id=msg_id))
-            if msg_id is not None:
-                self._remember(msg_id, seq)
-        msg = Message(
-            subject=subject, body=body, seq=ack.seq if ack else None, msg_id=msg_id, reply=reply,
-            _bus=self,
-        )  # fmt: skip
+                ack = Ack(seq=self._ids[msg_id], duplicate=True)
+            else:
+                ack = Ack(seq=len(self._stream) + 1)
+                self._stream.append(Message(subject=subject, body=body, seq=ack.seq, msg_id=msg_id))
+                if msg_id is not None:
+                    self._remember(msg_id, ack.seq)
+        msg = Message(subject=subject, body=body, msg_id=msg_id, reply=reply, _bus=self)
         for sub in tuple(self._subs):
             if subject_matches(sub.subject, subject):
                 sub._deliver(msg)
