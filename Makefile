@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: demo lab test test-fast bench lint format clean browser-deps
+.PHONY: demo lab test test-fast bench lint format clean system-deps browser-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,16 +23,20 @@ demo: $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 notebooks/
 
-## browser-deps: Debian's Chromium for the browser tests (needs root and apt)
-browser-deps:
-	@if [ -x /usr/bin/chromium ]; then echo "chromium present"; \
+## system-deps: Debian packages the tests use: Chromium (browser tests), bubblewrap (sandbox)
+system-deps:
+	@if [ -x /usr/bin/chromium ] && command -v bwrap >/dev/null; then echo "chromium, bwrap present"; \
 	elif command -v apt-get >/dev/null; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
-	else echo "no apt-get: install chromium yourself for the browser tests" >&2; exit 1; fi
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO apt-get install -y -qq chromium fonts-dejavu-core bubblewrap >/dev/null; \
+	else echo "no apt-get: install chromium and bubblewrap yourself for the tests" >&2; exit 1; fi
+
+## browser-deps: the old name of system-deps
+browser-deps: system-deps
 
 ## test: lint, unit/property/integration tests, browser tests and every notebook
-test: $(STAMP) browser-deps
+test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check swarmnb tests benchmarks
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests --nbval notebooks \
 	  --nbval-sanitize-with tests/notebooks/sanitize.cfg --timeout 900

@@ -20,8 +20,8 @@ Example::
     run.metrics["critical_steps"]     # 2
 
 Subpackages load on first use: ``sn.models``, ``sn.scenarios``, ``sn.policies``,
-``sn.orchestrator``, ``sn.bench``, ``sn.ui``, ``sn.agents``, ``sn.bus``; ``sn.tool`` comes from
-``sn.agents``.
+``sn.orchestrator``, ``sn.bench``, ``sn.ui``, ``sn.sandbox``, ``sn.memory``, ``sn.workflows``,
+``sn.backends``, ``sn.agents``, ``sn.bus``; ``sn.tool`` comes from ``sn.agents``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,19 @@ import os
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from ._api import run_graph, run_graph_sync
+from ._exceptions import (
+    BusError,
+    BusTimeout,
+    CalibrationError,
+    CheckpointError,
+    DependencyError,
+    ManifestError,
+    PolicyFileError,
+    RegistryError,
+    ToolDefinitionError,
+    TrainingConfigError,
+    UnknownRole,
+)
 from ._version import __version__
 from .events import EVENT_KINDS, EventBus
 from .graph import Task, TaskGraph
@@ -40,23 +53,16 @@ from .metrics import METRIC_NAMES, compute_metrics
 from .runtime import (
     Budget,
     BudgetExceeded,
-    BusError,
-    BusTimeout,
     CapabilityDenied,
     Context,
-    DependencyError,
     GraphError,
-    ManifestError,
     ModelError,
-    RegistryError,
     RetryableError,
     Run,
     StructuredOutputError,
     SwarmError,
     TaskFailed,
     TaskTimeout,
-    ToolDefinitionError,
-    UnknownRole,
 )
 from .trace import ReplayedRun, replay, runs
 
@@ -67,13 +73,16 @@ __all__ = [
     "BudgetExceeded",
     "BusError",
     "BusTimeout",
+    "CalibrationError",
     "CapabilityDenied",
+    "CheckpointError",
     "Context",
     "DependencyError",
     "EventBus",
     "GraphError",
     "ManifestError",
     "ModelError",
+    "PolicyFileError",
     "RegistryError",
     "ReplayedRun",
     "RetryableError",
@@ -85,6 +94,7 @@ __all__ = [
     "TaskGraph",
     "TaskTimeout",
     "ToolDefinitionError",
+    "TrainingConfigError",
     "UnknownRole",
     "__version__",
     "compute_metrics",
@@ -95,26 +105,24 @@ __all__ = [
 ]
 
 _LAZY_MODULES = frozenset(
-    {
-        "models", "scenarios", "policies", "orchestrator", "bench", "ui", "telemetry", "vision",
-        "api", "agents", "bus",
-    }
-)  # fmt: skip
-_LAZY_NAMES = {
-    "Swarm": "orchestrator",
-    "Episode": "orchestrator",
-    "Client": "api",
-    "tool": "agents",
-}
+    {"models", "scenarios", "policies", "orchestrator", "bench", "ui", "telemetry", "vision", "api"}
+    | {"sandbox", "memory", "workflows"}
+    | {"training"}
+    | {"agents", "bus"}
+)
+_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api", "tool": "agents"}
+_LAZY_PATHS = {"backends": "runtime.backends"}
 
 
 def __getattr__(name: str) -> object:
     if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_PATHS:
+        return importlib.import_module(f".{_LAZY_PATHS[name]}", __name__)
     if name in _LAZY_NAMES:
         return getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
     raise AttributeError(f"module 'swarmnb' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*__all__, *_LAZY_MODULES, *_LAZY_NAMES])
+    return sorted([*__all__, *_LAZY_MODULES, *_LAZY_PATHS, *_LAZY_NAMES])

@@ -11,7 +11,7 @@ from typing import Any
 
 import networkx as nx
 
-from ..runtime.errors import DependencyError, ManifestError, UnknownRole
+from .._exceptions import DependencyError, ManifestError, UnknownRole
 from .catalogue import manifest as builtin_manifest
 from .catalogue import role_names
 from .manifest import AgentManifest

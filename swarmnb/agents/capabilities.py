@@ -28,7 +28,7 @@ from typing import Literal
 
 import pandas as pd
 
-from ..runtime.errors import CapabilityDenied
+from .._exceptions import CapabilityDenied
 from .manifest import check_capability
 
 __all__ = ["AuditEntry", "AuditLog", "Capabilities", "Grant"]

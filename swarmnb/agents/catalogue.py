@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..runtime.errors import UnknownRole
+from .._exceptions import UnknownRole
 from .manifest import AgentManifest
 
 __all__ = ["ROLES_DIR", "manifest", "role_names", "roles"]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..runtime.errors import RegistryError
+from .._exceptions import RegistryError
 from .worker import AgentCrash
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-from ..runtime.errors import CapabilityDenied
+from .._exceptions import CapabilityDenied
 from .capabilities import AuditLog, Capabilities
 from .tools import Tool, ToolArgumentError, render_result
 

@@ -25,7 +25,7 @@ import pydantic
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from ..runtime.errors import ManifestError
+from .._exceptions import ManifestError
 
 __all__ = [
     "AgentManifest",

@@ -34,7 +34,7 @@ import pandas as pd
 from ..bus import Bus, MemoryBus
 from ..bus.messages import TaskAssigned, TaskCompleted, TaskFailedMsg, subjects
 from ..events import EventBus
-from ..runtime.errors import RegistryError, UnknownRole
+from .._exceptions import RegistryError, UnknownRole
 from ._install import order_and_check, resolve_manifest
 from .capabilities import AuditLog
 from .gate import ToolGate

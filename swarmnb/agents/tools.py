@@ -34,7 +34,7 @@ from typing import Any, get_type_hints, overload
 
 import pydantic
 
-from ..runtime.errors import ToolDefinitionError
+from .._exceptions import ToolDefinitionError
 from .manifest import check_capability
 
 __all__ = ["Tool", "ToolArgumentError", "tool"]

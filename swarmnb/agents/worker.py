@@ -32,7 +32,7 @@ from ..bus.messages import (
     TaskStarted,
     subjects,
 )
-from ..runtime.errors import BudgetExceeded
+from .._exceptions import BudgetExceeded
 from .capabilities import Capabilities
 from .manifest import AgentManifest
 

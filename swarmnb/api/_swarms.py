@@ -23,10 +23,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .._api import start_run
 from ..graph import TaskGraph
 from ..models import complete
 from ..runtime import RetryableError, Run
-from ..runtime.start import start_run
 from ..trace import read_events
 from ._pool import AgentPool, PoolAgent
 from ._store import ServiceStore, SwarmRecord

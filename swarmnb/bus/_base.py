@@ -33,7 +33,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import orjson
 import pydantic
 
-from ..runtime.errors import BusError
+from .._exceptions import BusError
 
 __all__ = [
     "DEFAULT_STREAM_SUBJECTS",

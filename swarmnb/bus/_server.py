@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..runtime.errors import BusError
+from .._exceptions import BusError
 
 __all__ = ["NatsServer", "nats_server_binary"]
 

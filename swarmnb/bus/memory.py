@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Generator, Sequence
 from typing import Any
 
-from ..runtime.errors import BusError, BusTimeout
+from .._exceptions import BusError, BusTimeout
 from ._base import (
     DEFAULT_STREAM_SUBJECTS,
     Ack,

@@ -2,9 +2,10 @@
 
 The folder is created on first use (``tempfile.mkdtemp``) with the read-only tests in
 ``tests/``; agents write files next to them. :meth:`Workspace.run_tests` runs one module's
-test script in a fresh ``python -I -B`` subprocess with a *real-time* timeout (a watchdog
-thread kills it), so the timeout holds under the virtual clock too, where loop timers would
-fire at once. :func:`run_all` checks every module in one subprocess for grading.
+test script in a fresh ``python -I -B`` process inside :mod:`swarmnb.sandbox` (confined to the
+folder, no network, memory and process limits) with a *real-time* timeout, so the timeout
+holds under the virtual clock too, where loop timers would fire at once. :func:`run_all`
+checks every module in one sandboxed process for grading.
 
 Example::
 
@@ -16,13 +17,9 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,6 +27,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
+from .. import sandbox
 from ._tools import ToolError
 
 __all__ = ["Workspace", "run_all"]
@@ -76,16 +74,13 @@ def run_all(root: Path, modules: Sequence[str], *, timeout: float) -> dict[str, 
     if not modules:
         return {}
     try:
-        done = subprocess.run(
+        done = sandbox.run_sync(
             [sys.executable, "-I", "-B", "-c", _RUN_ALL, str(root), str(timeout), *modules],
-            cwd=root,
-            capture_output=True,
-            text=True,
+            workspace=root,
             timeout=timeout * len(modules) + 30,
-            check=False,
         )
         found = json.loads(done.stdout.strip().splitlines()[-1])
-    except (subprocess.TimeoutExpired, ValueError, IndexError, OSError):
+    except (ValueError, IndexError, OSError):
         return dict.fromkeys(modules, False)
     return {m: bool(found.get(m)) for m in modules}
 
@@ -149,32 +144,18 @@ class Workspace:
         """Run one module's tests in a subprocess: 'PASS …' or 'FAIL …' with the output."""
         name = self.module_name(module)
         root = self.path
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-I", "-B", str(root / "tests" / f"test_{name}.py"),
-            cwd=root, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        res = await sandbox.run(
+            [sys.executable, "-I", "-B", str(root / "tests" / f"test_{name}.py")],
+            workspace=root, timeout=self.timeout, merge_stderr=True, grace=0.0,
         )  # fmt: skip
-        timed_out: list[bool] = []
-
-        def _kill() -> None:
-            timed_out.append(True)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGKILL)
-
-        watchdog = threading.Timer(self.timeout, _kill)
-        watchdog.daemon = True
-        watchdog.start()
-        try:
-            raw, _ = await proc.communicate()
-        finally:
-            watchdog.cancel()
-        text = raw.decode("utf-8", errors="replace").strip()[-_TAIL:]
-        if timed_out:
+        text = res.stdout.strip()[-_TAIL:]
+        if res.timed_out:
             return f"FAIL {name}: the tests timed out after {self.timeout:g} s (real time)."
-        if proc.returncode == 0:
+        if res.returncode == 0:
             return text or f"PASS {name}"
         if text.startswith("FAIL"):
             return text
-        return f"FAIL {name} (exit code {proc.returncode}):\n{text}"
+        return f"FAIL {name} (exit code {res.returncode}):\n{text}"
 
     def check(self, modules: Sequence[str] | None = None) -> dict[str, bool]:
         """Which modules pass their tests now (one subprocess for all)."""

@@ -93,6 +93,13 @@ class PrometheusMetrics:
     def __repr__(self) -> str:
         return f"<PrometheusMetrics runs={len(self._run_status)} tasks={len(self._task_state)}>"
 
+    # -- as an event sink (run_graph(..., sinks=[this])) ------------------------------------
+    def on_event(self, event: Mapping[str, Any], line: str) -> None:
+        self(event)
+
+    def close(self) -> None:
+        """Nothing to release: spans and metrics close with the run's own events."""
+
     def __call__(self, event: Mapping[str, Any]) -> None:
         kind = event.get("kind", "")
         run = str(event.get("run", ""))

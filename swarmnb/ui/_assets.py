@@ -51,6 +51,8 @@ def es_module(name: str) -> str:
     anywidget loads each widget's module on its own, so views cannot ``import`` a common file;
     prepending it keeps one copy of the helpers in the source tree.
     """
-    return asset(SHARED_JS).read_text(encoding="utf-8") + "\n" + asset(name).read_text(
-        encoding="utf-8"
+    return (
+        asset(SHARED_JS).read_text(encoding="utf-8")
+        + "\n"
+        + asset(name).read_text(encoding="utf-8")
     )
