@@ -110,7 +110,12 @@ _LAZY_MODULES = frozenset(
     | {"training"}
     | {"agents", "bus"}
 )
-_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api", "tool": "agents"}
+_LAZY_NAMES = {
+    "Swarm": "orchestrator",
+    "Episode": "orchestrator",
+    "Client": "api",
+    "tool": "agents",
+}
 _LAZY_PATHS = {"backends": "runtime.backends"}
 
 

@@ -235,11 +235,13 @@ def build_parser() -> argparse.ArgumentParser:
     runs = sub.add_parser("runs", help="list the runs indexed under a trace folder")
     runs.add_argument("trace_dir", nargs="?", default="runs/")
     runs.set_defaults(func=_runs)
+    from .agents._cli import add_agents
     from .api._cli import add_serve
     from .training._cli import add_train
 
     add_serve(sub)
     add_train(sub)
+    add_agents(sub)
     return parser
 
 

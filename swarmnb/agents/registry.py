@@ -31,10 +31,10 @@ from typing import Any
 
 import pandas as pd
 
+from .._exceptions import RegistryError, UnknownRole
 from ..bus import Bus, MemoryBus
 from ..bus.messages import TaskAssigned, TaskCompleted, TaskFailedMsg, subjects
 from ..events import EventBus
-from .._exceptions import RegistryError, UnknownRole
 from ._install import order_and_check, resolve_manifest
 from .capabilities import AuditLog
 from .gate import ToolGate

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from .._exceptions import BudgetExceeded
 from ..bus.messages import (
     Heartbeat,
     TaskAssigned,
@@ -32,7 +33,6 @@ from ..bus.messages import (
     TaskStarted,
     subjects,
 )
-from .._exceptions import BudgetExceeded
 from .capabilities import Capabilities
 from .manifest import AgentManifest
 
