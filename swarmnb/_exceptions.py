@@ -8,6 +8,8 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     ├── GraphError (ValueError)            bad graph: cycle, unknown or duplicate id
     ├── RetryableError                     a transient fault; the scheduler retries the task
     │   ├── TaskTimeout (TimeoutError)     an attempt ran past its ``timeout``
+    │   ├── AgentCrashed                   the agent running an attempt crashed (the swarm
+    │                                      service's supervised pools): retried elsewhere
     │   └── TransientModelError            (also a ModelError, below) 429/5xx/timeouts
     │                                      outlasted the call's retries: the task retries
     ├── TaskFailed                         awaiting the result of a task that did not complete
@@ -39,9 +41,16 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     ├── TrainingConfigError (ValueError)   bad training settings: λ < 0, an empty curriculum, …
     ├── CalibrationError (ValueError)      traces cannot give a sim profile: no model calls,
     │                                      several models and none named (swarmnb.models)
-    └── SandboxError (RuntimeError)        untrusted code could not be run as asked (sandbox)
-        ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
-        └── CommandNotFound (FileNotFoundError)  the command does not exist
+    ├── SwarmConflict (ValueError)         a service request that does not fit the swarm's
+    │                                      state: closed, duplicate or unknown task ids (409)
+    ├── ServiceError (RuntimeError)        the swarm service answered an error (sn.Client):
+    │                                      ``status``, ``detail``, ``retry_after``
+    ├── SandboxError (RuntimeError)        untrusted code could not be run as asked (sandbox)
+    │   ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
+    │   └── CommandNotFound (FileNotFoundError)  the command does not exist
+    ├── NotCodeError (ValueError)          a model reply that should hold code holds none
+    ├── RequirementError (ValueError)      a team workflow got an empty or unusable request
+    └── GitError (RuntimeError)            a git command of a team workflow failed (workflows)
 
 Work functions raise :class:`RetryableError` to ask for a retry; any other exception fails the
 task at once and skips its descendants.
@@ -60,6 +69,7 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "AgentCrashed",
     "AgentLimitReached",
     "BudgetExceeded",
     "BusError",
@@ -70,17 +80,22 @@ __all__ = [
     "CommandNotFound",
     "ContextOverflow",
     "DependencyError",
+    "GitError",
     "GraphError",
     "InvalidOutput",
     "ManifestError",
     "ModelError",
+    "NotCodeError",
     "PolicyFileError",
     "RegistryError",
+    "RequirementError",
     "RetryableError",
     "SandboxError",
     "ScenarioError",
+    "ServiceError",
     "StepLimitReached",
     "StructuredOutputError",
+    "SwarmConflict",
     "SwarmError",
     "TaskFailed",
     "TaskTimeout",
@@ -130,6 +145,10 @@ class RetryableError(SwarmError):
 
 class TaskTimeout(RetryableError, TimeoutError):
     """An attempt ran longer than its task's ``timeout``."""
+
+
+class AgentCrashed(RetryableError):
+    """The agent running an attempt crashed; the task is retried on another agent."""
 
 
 class TaskFailed(SwarmError):
@@ -292,3 +311,29 @@ class CheckpointError(SwarmError, ValueError):
 
 class TrainingConfigError(SwarmError, ValueError):
     """Training settings that cannot work: a negative λ, an empty curriculum, a bad size."""
+
+
+class SwarmConflict(SwarmError, ValueError):
+    """A swarm-service request that does not fit the swarm's state (HTTP 409)."""
+
+
+class ServiceError(SwarmError, RuntimeError):
+    """The swarm service answered with an error status; ``status`` and ``detail`` say which."""
+
+    def __init__(self, status: int, detail: Any, retry_after: float | None = None) -> None:
+        super().__init__(f"HTTP {status}: {detail}")
+        self.status = status
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+class NotCodeError(SwarmError, ValueError):
+    """A model reply that should hold code holds none (or it does not parse)."""
+
+
+class RequirementError(SwarmError, ValueError):
+    """A team workflow got an empty or unusable requirement, proposal or goal."""
+
+
+class GitError(SwarmError, RuntimeError):
+    """A git command of a team workflow failed; the message carries git's own words."""
