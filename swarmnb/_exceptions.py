@@ -15,6 +15,15 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     ├── TaskFailed                         awaiting the result of a task that did not complete
     ├── BudgetExceeded                     a unit of work would pass the run's budget
     ├── CapabilityDenied (PermissionError) an agent used a tool it was not granted
+    ├── ManifestError (ValueError)         an agent manifest is malformed: unknown field, bad
+    │   │                                  version, bad capability (swarmnb.agents)
+    │   └── DependencyError                a missing, too old or cyclic agent dependency
+    ├── UnknownRole (LookupError)          no built-in or installed role by that name
+    ├── RegistryError (ValueError)         a registry operation that cannot be done (scale < 0,
+    │                                      a role not installed, a closed registry)
+    ├── ToolDefinitionError (TypeError)    a function cannot become a tool (no type hints)
+    ├── BusError                           the message bus failed (swarmnb.bus)
+    │   └── BusTimeout (TimeoutError)      a request got no reply in time
     ├── ModelError                         a model call failed for good
     │   ├── StructuredOutputError          output still invalid after the repair attempts
     │   ├── TransientModelError            (see RetryableError above)
@@ -72,17 +81,22 @@ __all__ = [
     "AgentLimitReached",
     "BackendUnavailable",
     "BudgetExceeded",
+    "BusError",
+    "BusTimeout",
     "CalibrationError",
     "CapabilityDenied",
     "CheckpointError",
     "CommandNotFound",
     "ContextOverflow",
+    "DependencyError",
     "GitError",
     "GraphError",
     "InvalidOutput",
+    "ManifestError",
     "ModelError",
     "NotCodeError",
     "PolicyFileError",
+    "RegistryError",
     "RequirementError",
     "ResultStoreError",
     "ResumeCorrupt",
@@ -100,9 +114,11 @@ __all__ = [
     "SwarmError",
     "TaskFailed",
     "TaskTimeout",
+    "ToolDefinitionError",
     "ToolError",
     "TrainingConfigError",
     "TransientModelError",
+    "UnknownRole",
     "UnknownSimModel",
     "WorkspaceError",
 ]
@@ -173,7 +189,50 @@ class BudgetExceeded(SwarmError):
 
 
 class CapabilityDenied(SwarmError, PermissionError):
-    """An agent called a tool outside the capabilities it was granted."""
+    """An agent called a tool outside the capabilities it was granted.
+
+    ``agent`` and ``capability`` name who asked for what (``"fs.write:/etc/passwd"``).
+    """
+
+    def __init__(self, message: str, *, agent: str | None = None, capability: str = "") -> None:
+        super().__init__(message)
+        self.agent = agent
+        self.capability = capability
+
+
+class ManifestError(SwarmError, ValueError):
+    """An agent manifest is malformed; the message names the field and the file."""
+
+
+class DependencyError(ManifestError):
+    """An agent's dependency is missing, too old, or part of a cycle (``chain`` names it)."""
+
+    def __init__(self, message: str, *, chain: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.chain = tuple(chain)
+
+
+class UnknownRole(SwarmError, LookupError):
+    """No built-in or installed role by that name (the message lists the known ones)."""
+
+    def __str__(self) -> str:  # a LookupError would show its message quoted, like a KeyError
+        return str(self.args[0]) if self.args else ""
+
+
+class RegistryError(SwarmError, ValueError):
+    """An agent registry operation that cannot be done (scale below zero, role not installed)."""
+
+
+class ToolDefinitionError(SwarmError, TypeError):
+    """A function cannot become a tool: a parameter or the return value lacks a type hint."""
+
+
+class BusError(SwarmError):
+    """The message bus failed: not connected, closed, or the server refused."""
+
+
+class BusTimeout(BusError, TimeoutError):
+    """A request on the bus got no reply within its timeout."""
 
 
 class ModelError(SwarmError):

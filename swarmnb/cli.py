@@ -236,11 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("trace_dir", nargs="?", default="runs/")
     runs.set_defaults(func=_runs)
     from ._cli_resume import add_resume
+    from .agents._cli import add_agents
     from .api._cli import add_serve
     from .training._cli import add_train
 
     add_serve(sub)
     add_train(sub)
+    add_agents(sub)
     add_resume(sub)
     return parser
 
