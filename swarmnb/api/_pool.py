@@ -24,9 +24,7 @@ from typing import Any
 
 from .._exceptions import AgentCrashed
 
-__all__ = ["AgentCrashed", "AgentPool", "PoolAgent"]
-
-
+__all__ = ["AgentPool", "PoolAgent"]
 
 
 @dataclass(slots=True)

@@ -34,8 +34,6 @@ __all__ = ["Client", "RemoteSwarm", "ServiceError"]
 Event = dict[str, Any]
 
 
-
-
 class Client:
     """A connection to a swarm service (``url`` like ``http://127.0.0.1:8000``)."""
 
