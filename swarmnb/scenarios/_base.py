@@ -234,6 +234,13 @@ class Scenario(ABC):
         self._oracle = ScenarioOracle(self)
         register_oracle(self._oracle)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Unpickled in another process (a Ray actor running subagents): the oracle registry
+        # there is empty, so register this scenario's oracle for the sim models to find.
+        self.__dict__.update(state)
+        if "_oracle" in state:
+            register_oracle(self._oracle)
+
     # -- lifetime ----------------------------------------------------------------------------
     async def close(self) -> None:  # noqa: B027 - optional hook, nothing to release here
         """Release what the scenario holds (a coding workspace); safe to call twice."""
