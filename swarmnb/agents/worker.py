@@ -259,7 +259,7 @@ class AgentWorker:
                 self.drained.set()
                 if self.state == "busy":
                     self.state = "idle"
-        await host.bus.publish(subject, msg, msg_id=a.task_id)
+        await host.bus.publish(subject, msg, msg_id=f"{host.id}/{a.task_id}")
 
     async def _think(self, a: TaskAssigned, ctx: _TaskCtx) -> tuple[str, int]:
         from ..models import complete
