@@ -105,7 +105,8 @@ async def chaos_run(kind: str, server: NatsServer | None, args: argparse.Namespa
         "recorded_twice": sum(1 for n in terminal.values() if n > 1),
         "repeat_results_dropped": reg.duplicates,
         "tool_calls": sum(1 for e in events if e["kind"] == "tool.call"),
-        "agents_faulted": faults["agent"].nunique(), "crashes": int((faults["kind"] == "crash").sum()),
+        "agents_faulted": faults["agent"].nunique(),
+        "crashes": int((faults["kind"] == "crash").sum()),
         "hangs": int((faults["kind"] == "hang").sum()),
         "restarts": sum(1 for e in events if e["kind"] == "agent.restarted"),
         "recovery": rec, "wall_s": wall,
@@ -154,14 +155,16 @@ async def main(args: argparse.Namespace) -> None:
             all_rec = r["recovery"]["crash"] + r["recovery"]["hang"]
             print(f"  {kind:6}  tasks {r['tasks']}  completed {r['completed']}  lost {r['lost']}  "
                   f"recorded twice {r['recorded_twice']}  (repeat results dropped "
-                  f"{r['repeat_results_dropped']})  tool calls {r['tool_calls']}  wall {r['wall_s']:.1f}s")  # fmt: skip
+                  f"{r['repeat_results_dropped']})  tool calls {r['tool_calls']}  "
+                  f"wall {r['wall_s']:.1f}s")  # fmt: skip
             print(f"          agents faulted {r['agents_faulted']}/{args.agents} "
                   f"({100 * r['agents_faulted'] / args.agents:.0f}%)  crashes {r['crashes']}  "
                   f"hangs {r['hangs']}  restarts {r['restarts']}")  # fmt: skip
             for label, vals in (("crash", r["recovery"]["crash"]), ("hang", r["recovery"]["hang"]),
                                 ("all", all_rec)):  # fmt: skip
                 print(f"          recovery {label:5}  n={len(vals):4}  p50 {_ms(_pct(vals, 50))}  "
-                      f"p95 {_ms(_pct(vals, 95))}  max {_ms(max(vals, default=float('nan')))}")  # fmt: skip
+                      f"p95 {_ms(_pct(vals, 95))}  "
+                      f"max {_ms(max(vals, default=float('nan')))}")  # fmt: skip
         print(f"\nAssignment latency, submit → agent starts (real clock), {args.agents} agents: "
               f"a steady {args.rate:g}/s stream of {args.steady}, then {args.bursts} bursts of "
               f"{args.agents} concurrent submits")  # fmt: skip
