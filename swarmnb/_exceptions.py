@@ -22,6 +22,7 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     ├── RegistryError (ValueError)         a registry operation that cannot be done (scale < 0,
     │                                      a role not installed, a closed registry)
     ├── ToolDefinitionError (TypeError)    a function cannot become a tool (no type hints)
+    ├── ToolArgumentError (ValueError)     a model sent arguments the tool's signature rejects
     ├── BusError                           the message bus failed (swarmnb.bus)
     │   └── BusTimeout (TimeoutError)      a request got no reply in time
     ├── ModelError                         a model call failed for good
@@ -50,10 +51,25 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     │   └── CommandNotFound (FileNotFoundError)  the command does not exist
     ├── NotCodeError (ValueError)          a model reply that should hold code holds none
     ├── RequirementError (ValueError)      a team workflow got an empty or unusable request
-    └── GitError (RuntimeError)            a git command of a team workflow failed (workflows)
+    ├── GitError (RuntimeError)            a git command of a team workflow failed (workflows)
+    ├── ResultStoreError (ValueError)      a task's result cannot be made durable (over the
+    │                                      size cap, or neither JSON nor picklable)
+    ├── ResumeError (ValueError)           a run cannot be resumed from this trace
+    │   ├── ResumeNotFound (FileNotFoundError)  no such trace, or no result store beside it
+    │   ├── ResumeCorrupt                  a line other than the last is not a record
+    │   ├── ResumeMismatch                 the trace belongs to a different graph or run
+    │   └── ResumeVersionError             written by a newer format version
+    └── BackendUnavailable (ImportError)   an execution backend's extra is not installed
 
 Work functions raise :class:`RetryableError` to ask for a retry; any other exception fails the
 task at once and skips its descendants.
+
+One class here is a *signal*, not an error, and deliberately outside the tree: like
+``KeyboardInterrupt`` it derives from ``BaseException`` only, so no ``except Exception`` in
+the code it interrupts can swallow it (listed in :data:`SIGNALS`)::
+
+    BaseException
+    └── AgentCrash                         kills a worker's incarnation (fault injection)
 
 Example::
 
@@ -69,8 +85,11 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "SIGNALS",
+    "AgentCrash",
     "AgentCrashed",
     "AgentLimitReached",
+    "BackendUnavailable",
     "BudgetExceeded",
     "BusError",
     "BusTimeout",
@@ -89,6 +108,12 @@ __all__ = [
     "PolicyFileError",
     "RegistryError",
     "RequirementError",
+    "ResultStoreError",
+    "ResumeCorrupt",
+    "ResumeError",
+    "ResumeMismatch",
+    "ResumeNotFound",
+    "ResumeVersionError",
     "RetryableError",
     "SandboxError",
     "ScenarioError",
@@ -99,6 +124,7 @@ __all__ = [
     "SwarmError",
     "TaskFailed",
     "TaskTimeout",
+    "ToolArgumentError",
     "ToolDefinitionError",
     "ToolError",
     "TrainingConfigError",
@@ -337,3 +363,50 @@ class RequirementError(SwarmError, ValueError):
 
 class GitError(SwarmError, RuntimeError):
     """A git command of a team workflow failed; the message carries git's own words."""
+
+
+class ResultStoreError(SwarmError, ValueError):
+    """A completed task's result cannot be made durable.
+
+    Raised (and the attempt failed with it) when the result is neither JSON nor picklable, or
+    when its stored form is over the result store's size cap.
+    """
+
+
+class ResumeError(SwarmError, ValueError):
+    """A run cannot be resumed from the given trace; nothing was restored."""
+
+
+class ResumeNotFound(ResumeError, FileNotFoundError):
+    """No trace at the given path or run id, or no result store beside it."""
+
+
+class ResumeCorrupt(ResumeError):
+    """A line other than the last one of a trace or result store is not a valid record.
+
+    A torn *last* line is what a crash mid-write leaves behind and is skipped, not fatal.
+    """
+
+
+class ResumeMismatch(ResumeError):
+    """The trace belongs to a different graph or run than the one being resumed."""
+
+
+class ResumeVersionError(ResumeError):
+    """The trace or result store was written by a newer format version than this swarmnb reads."""
+
+
+class BackendUnavailable(SwarmError, ImportError):
+    """An execution backend needs an extra that is not installed (``pip install swarmnb[ray]``)."""
+
+
+class ToolArgumentError(SwarmError, ValueError):
+    """The model sent arguments the tool's signature rejects (returned to it as a tool error)."""
+
+
+class AgentCrash(BaseException):
+    """Kills a worker's incarnation (fault injection); a BaseException, so nothing swallows it."""
+
+
+#: Control-flow signals: ``BaseException`` subclasses on purpose, not :class:`SwarmError`.
+SIGNALS: tuple[type[BaseException], ...] = (AgentCrash,)

@@ -194,11 +194,19 @@ class Swarm:
         )
 
     def start(
-        self, scenario: Any, *, tools: Iterable[Any] | None = None, seed: int | None = None
+        self,
+        scenario: Any,
+        *,
+        tools: Iterable[Any] | None = None,
+        seed: int | None = None,
+        resume: str | Path | None = None,
     ) -> Episode:
         """Start an episode now (inside a running loop); ``await`` the episode to finish it.
 
         ``scenario`` is a scenario, or a goal in words with ``tools`` (see :meth:`solve`).
+        ``resume`` (the trace of an interrupted episode of the same scenario, or its run id)
+        restores the orchestrator turns and subagent results it completed, so the episode
+        continues from its last finished stage without paying for them again.
         """
         seed = self.seed if seed is None else seed
         scenario = self._as_scenario(scenario, tools, seed)
@@ -213,6 +221,7 @@ class Swarm:
         run = start_run(
             driver=driver,
             options=self.run_options.replace(seed=seed, name=f"{self.policy.name}:{scenario.key}"),
+            resume=resume,
         )
         self.last = Episode(
             swarm=self, run=run, scenario=scenario, decision=decision, observation=observation
@@ -220,7 +229,12 @@ class Swarm:
         return self.last
 
     async def solve(
-        self, scenario: Any, *, tools: Iterable[Any] | None = None, seed: int | None = None
+        self,
+        scenario: Any,
+        *,
+        tools: Iterable[Any] | None = None,
+        seed: int | None = None,
+        resume: str | Path | None = None,
     ) -> Episode:
         """Run one episode to the end and return it (the policy learns from it).
 
@@ -228,15 +242,20 @@ class Swarm:
         orchestrator (``orchestrator_model``) over your tools, no grader — quality metrics
         are absent, everything else is measured (see :class:`~swarmnb.orchestrator.Goal`).
         """
-        return await self.start(scenario, tools=tools, seed=seed)
+        return await self.start(scenario, tools=tools, seed=seed, resume=resume)
 
     def solve_sync(
-        self, scenario: Any, *, tools: Iterable[Any] | None = None, seed: int | None = None
+        self,
+        scenario: Any,
+        *,
+        tools: Iterable[Any] | None = None,
+        seed: int | None = None,
+        resume: str | Path | None = None,
     ) -> Episode:
         """:meth:`solve` from plain code, or from inside a running loop (blocks)."""
 
         async def main() -> Episode:
-            return await self.solve(scenario, tools=tools, seed=seed)
+            return await self.solve(scenario, tools=tools, seed=seed, resume=resume)
 
         return run_blocking(main, self.clock)
 
