@@ -264,8 +264,9 @@ class AgentWorker:
         tools = host._tools_for(a.tools)
         schemas = [t.schema for t in tools.values()] or None
         messages: list[dict[str, Any]] = []
-        if m.system_prompt:
-            messages.append({"role": "system", "content": m.system_prompt})
+        system = "\n\n".join(p for p in (m.system_prompt, host._context_prompt()) if p)
+        if system:
+            messages.append({"role": "system", "content": system})
         messages.extend(self.memory)
         messages.append({"role": "user", "content": a.prompt})
         calls = 0
