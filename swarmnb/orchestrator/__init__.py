@@ -40,6 +40,7 @@ from .context_window import (
     make_strategy,
 )
 from .episode import Episode
+from .goal import Goal
 from .swarm import Swarm
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "Episode",
     "EpisodeConfig",
     "FinishAction",
+    "Goal",
     "JoinAction",
     "KeepAll",
     "ReplanAction",
