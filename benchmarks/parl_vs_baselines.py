@@ -61,6 +61,7 @@ def main() -> None:
     parser.add_argument("--policy", default=str(TRAINED / "parl.json"))
     parser.add_argument("--ablations", default=str(TRAINED))
     parser.add_argument("--bandit-episodes", type=int, default=400)
+    parser.add_argument("--out", default=None, help="write every evaluation episode to this CSV")
     args = parser.parse_args()
     started = time.perf_counter()
     cur = Curriculum.default()
@@ -132,6 +133,9 @@ def main() -> None:
         curve = blocks[["spawn_count", "r_finish", "quality", "reward"]].mean().round(3)
         curve.index = [f"ep ≤ {e}" for e in blocks["episode"].max()]
         print(f"  {name}:\n" + curve.to_string().replace("\n", "\n    ").join(["    ", ""]))
+    if args.out:
+        pd.concat([rows.assign(best_fixed=best_fixed), gen]).to_csv(args.out, index=False)
+        print(f"\nwrote {args.out}")
     print(f"\n{len(rows) + len(gen):,} evaluation episodes in "
           f"{time.perf_counter() - started:,.0f} s (real time)")  # fmt: skip
 

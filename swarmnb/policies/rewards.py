@@ -1,9 +1,11 @@
 """PARL's reward: ``r = r_perf + λ1·r_parallel + λ2·r_finish``, and how it is split per decision.
 
-- ``r_perf`` — the task outcome, paid for speed only while quality holds:
-  ``quality − 0.5 · critical_steps / est_steps_single`` (quality is item-F1, pass@1 or success;
-  ``est_steps_single`` the goal's single-agent step estimate). The same formula scores every
-  policy (:func:`~swarmnb.policies.episode_reward`), so rewards compare across policies.
+- ``r_perf`` — the task outcome, discounted for latency:
+  ``quality × (1 − 0.5 · min(1, critical_steps / est_steps_single))`` (quality is item-F1,
+  pass@1 or success; ``est_steps_single`` the goal's single-agent step estimate). A wrong or
+  missing answer earns 0 however fast it came, so giving up never pays; a right one earns
+  between half and all of its quality, more the fewer critical steps it took. The same
+  formula scores every policy in the comparisons, so rewards compare across policies.
 - ``r_parallel = min(spawned, 10) / 10`` — counters *serial collapse* (never spawning).
 - ``r_finish = finished / assigned`` — the share of assigned subtasks that came back with a
   usable result (not failed, not empty, not short); 0 when nothing was assigned. Counters
@@ -17,6 +19,7 @@ terms summed over an episode's decisions are the episode's terms.
 Example::
 
     terms = episode_terms(metrics, est_steps_single=41, spawned=8, assigned=8, finished=7)
+    r_perf(metrics, est_steps_single=41)     # the reward every policy is compared on
     terms.total(0.3, 0.2)
 """
 
@@ -26,9 +29,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._base import episode_reward
-
-__all__ = ["PARALLEL_CAP", "RewardTerms", "critical_step_budget", "episode_terms", "r_parallel"]
+__all__ = [
+    "PARALLEL_CAP",
+    "RewardTerms",
+    "critical_step_budget",
+    "episode_terms",
+    "quality_of",
+    "r_parallel",
+    "r_perf",
+]
 
 #: spawns beyond this earn no more r_parallel
 PARALLEL_CAP = 10
@@ -49,6 +58,20 @@ class RewardTerms:
         return {"r_perf": self.r_perf, "r_parallel": self.r_parallel, "r_finish": self.r_finish}
 
 
+def quality_of(metrics: Mapping[str, Any]) -> float:
+    """item-F1, else pass@1, else success rate (0 when the episode has none)."""
+    for key in ("item_f1", "pass_at_1", "success_rate"):
+        if metrics.get(key) is not None:
+            return float(metrics[key])
+    return 0.0
+
+
+def r_perf(metrics: Mapping[str, Any], *, est_steps_single: float) -> float:
+    """``quality × (1 − 0.5 · min(1, critical_steps / est_steps_single))``."""
+    steps = float(metrics.get("critical_steps", 0.0)) / max(1.0, float(est_steps_single))
+    return quality_of(metrics) * (1.0 - 0.5 * min(1.0, steps))
+
+
 def r_parallel(spawned: int) -> float:
     return min(max(0, spawned), PARALLEL_CAP) / PARALLEL_CAP
 
@@ -59,7 +82,7 @@ def episode_terms(
 ) -> RewardTerms:  # fmt: skip
     """The episode's reward terms from its metrics and subtask tallies."""
     return RewardTerms(
-        r_perf=episode_reward(metrics, baseline_steps=est_steps_single),
+        r_perf=r_perf(metrics, est_steps_single=est_steps_single),
         r_parallel=r_parallel(spawned),
         r_finish=finished / assigned if assigned else 0.0,
     )

@@ -5,6 +5,7 @@ Policies are named by *specs* so jobs can cross process boundaries: ``"single"``
 ``"parl=path.json"`` (evaluated greedily: the most likely action at each stage). Every policy
 is scored with the same episode reward, ``r_perf`` of :mod:`swarmnb.policies.rewards` — the
 reward PARL is trained towards once λ1, λ2 have annealed to 0 — so the columns compare.
+:func:`train_bandit` trains the Bandit baseline on that same reward.
 
 Example::
 
@@ -24,7 +25,8 @@ import pandas as pd
 from .._exceptions import PolicyFileError
 from ..models import sim_fast_path
 from ..orchestrator import Swarm
-from ..policies import PARL, Bandit, FixedWidth, Heuristic, Policy, Single, episode_reward
+from ..policies import PARL, Bandit, FixedWidth, Heuristic, Policy, Single
+from ..policies.rewards import quality_of, r_perf
 from ..runtime.clock import run_blocking
 from .curriculum import TRAIN_SEED_BASE, Curriculum, CurriculumTask
 
@@ -56,13 +58,6 @@ def load_policy(spec: str) -> Policy:
     )
 
 
-def _quality(m: Mapping[str, Any]) -> float:
-    for key in ("item_f1", "pass_at_1", "success_rate"):
-        if m.get(key) is not None:
-            return float(m[key])
-    return 0.0
-
-
 def _one(job: tuple[str, str, dict[str, Any], int]) -> dict[str, Any]:
     name, spec, task_dict, seed = job
     task = CurriculumTask(str(task_dict["kind"]), int(task_dict["size"]), 1.0)
@@ -77,7 +72,7 @@ def _one(job: tuple[str, str, dict[str, Any], int]) -> dict[str, Any]:
     est = float(scenario.features().get("est_steps_single", 1.0))
     return {
         "policy": name, "task": task.name, "seed": seed,
-        "reward": episode_reward(m, baseline_steps=est), "quality": _quality(m),
+        "reward": r_perf(m, est_steps_single=est), "quality": quality_of(m),
         "item_f1": m.get("item_f1"), "critical_steps": float(m.get("critical_steps", 0.0)),
         "spawn_count": int(m.get("spawn_count", 0)),
         "subtask_finish_rate": float(m.get("subtask_finish_rate", 0.0)),
@@ -121,12 +116,14 @@ def train_bandit(curriculum: Curriculum, *, episodes: int, seed: int = 0) -> Ban
     bandit = Bandit()
     rng = random.Random(f"bandit:{seed}")
     with sim_fast_path():
-        swarm = Swarm(policy=bandit, trace=None, learn=True, seed=seed)
+        swarm = Swarm(policy=bandit, trace=None, learn=False, seed=seed)
         for i in range(episodes):
             task = curriculum.sample(1.0, rng)
             scenario = task.make(TRAIN_SEED_BASE + 500_000 + i)
             try:
-                swarm.solve_sync(scenario, seed=TRAIN_SEED_BASE + i)
+                ep = swarm.solve_sync(scenario, seed=TRAIN_SEED_BASE + i)
             finally:
                 run_blocking(scenario.close, "real")
+            est = float(scenario.features().get("est_steps_single", 1.0))
+            bandit.update(ep.observation, ep.decision, r_perf(ep.metrics, est_steps_single=est))
     return bandit

@@ -25,6 +25,7 @@ from typing import Any
 from ..models import sim_fast_path
 from ..orchestrator import Swarm
 from ..policies.parl import PARL
+from ..policies.rewards import quality_of
 from ..runtime.clock import run_blocking
 from .curriculum import CurriculumTask
 
@@ -56,13 +57,6 @@ class Rollout:
     spawn_count: int
     status: str
     trace_path: str | None
-
-
-def _quality(metrics: dict[str, Any]) -> float:
-    for key in ("item_f1", "pass_at_1", "success_rate"):
-        if metrics.get(key) is not None:
-            return float(metrics[key])
-    return 0.0
 
 
 def run_rollout(job: RolloutJob) -> Rollout:
@@ -102,7 +96,7 @@ def run_rollout(job: RolloutJob) -> Rollout:
         decisions=decisions,
         terms=terms,
         reward=sum(float(r["reward"]) for r in rewards),
-        quality=_quality(m),
+        quality=quality_of(m),
         critical_steps=float(m.get("critical_steps", 0.0)),
         spawn_count=int(m.get("spawn_count", 0)),
         status=ep.status,

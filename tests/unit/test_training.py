@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import swarmnb as sn
+from swarmnb.policies.rewards import r_perf
 from swarmnb.training import Curriculum, CurriculumTask, Trainer, export_dataset
 
 SMALL = Curriculum([CurriculumTask("wide", 6), CurriculumTask("deep", 2)])
@@ -150,6 +151,29 @@ def test_swarm_env_passes_check_env():
     assert info["metrics"]["spawn_count"] >= 1
     # λ = 0: the episode's return is r_perf of its metrics
     assert total == pytest.approx(
-        sn.policies.episode_reward(info["metrics"], baseline_steps=info["est_steps_single"])
+        r_perf(info["metrics"], est_steps_single=info["est_steps_single"])
     )
     env.close()
+
+
+def test_dashboard_follows_training():
+    from swarmnb.training.report import CURVES
+
+    t = trainer()
+    dash = t.dashboard()
+    assert dash.progress["episode"] == 0
+    t.train_sync(8)
+    assert dash.progress == {**dash.progress, "episode": 8, "target": 8}
+    assert set(dash.curves) == set(CURVES)
+    assert dash.curves["reward"][-1][0] == 7
+    assert repr(dash) == "<TrainingDashboard episode=8 target=8>"
+    dash.close()
+
+
+def test_report_is_one_offline_html_page(tmp_path):
+    from swarmnb.training.report import write_report
+
+    h = trainer().train_sync(8)
+    page = write_report(h, tmp_path / "report.html", settings={"episodes": 8}).read_text()
+    assert "Learning curves" in page and "simulated" in page.lower()
+    assert "cdn.jsdelivr" not in page and "<script" in page
