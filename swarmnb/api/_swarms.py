@@ -46,7 +46,7 @@ class _AgentContext:
 
     __slots__ = ("_ctx", "agent")
 
-    def __init__(self, ctx: Any, agent: str) -> None:
+    def __init__(self, ctx: Any, agent: PoolAgent) -> None:
         self._ctx = ctx
         self.agent = agent
 
@@ -58,10 +58,12 @@ class _AgentContext:
         return self._ctx.reserve(**kw)
 
     def record_usage(self, **kw: Any) -> None:
+        self.agent.tokens += int(kw.get("tokens_in", 0)) + int(kw.get("tokens_out", 0))
+        self.agent.cost_usd += float(kw.get("cost_usd", 0.0))
         self._ctx.record_usage(**kw)
 
     def emit(self, kind: str, **fields: Any) -> None:
-        fields.setdefault("agent", self.agent)
+        fields.setdefault("agent", self.agent.id)
         self._ctx.emit(kind, **fields)
 
 
@@ -274,7 +276,7 @@ class ServiceSwarm:
                 reply = await complete(
                     self.spec.model,
                     [{"role": "user", "content": task.prompt}],
-                    ctx=_AgentContext(ctx, agent.id),
+                    ctx=_AgentContext(ctx, agent),
                     sim_latency_scale=self.spec.latency_scale,
                 )
                 result["answer"] = reply.content
@@ -418,6 +420,8 @@ class ServiceSwarm:
                 status=a.status,  # type: ignore[arg-type]
                 health="unhealthy" if a.status == "down" else "healthy",
                 tasks_done=a.tasks_done,
+                tokens=a.tokens,
+                cost_usd=a.cost_usd,
                 restarts=a.restarts,
                 last_heartbeat=a.last_heartbeat,
             )

@@ -129,10 +129,15 @@ class TaskInfo(BaseModel):
 
 
 class AgentInfo(BaseModel):
+    """One agent of a swarm (the columns of ``sn.agents.Registry.agents()``)."""
+
     id: str
+    role: str = "worker"
     status: Literal["idle", "busy", "down"]
     health: Literal["healthy", "unhealthy"]
     tasks_done: int
+    tokens: int = 0
+    cost_usd: float = 0.0
     restarts: int
     last_heartbeat: float | None
 

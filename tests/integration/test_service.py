@@ -184,6 +184,7 @@ def test_a_swarm_through_every_route(server, http) -> None:
     assert http.get(f"/v1/swarms/{sid}/tasks/nope").status_code == 404
     agents = http.get(f"/v1/swarms/{sid}/agents").json()
     assert len(agents) == 3 and sum(a["tasks_done"] for a in agents) == 5
+    assert sum(a["tokens"] for a in agents) > 0 and {a["role"] for a in agents} == {"worker"}
     assert all(a["health"] == "healthy" for a in agents)
     # the event stream ends with the run, and matches the trace on disk
     with http.stream("GET", f"/v1/swarms/{sid}/events") as response:
