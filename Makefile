@@ -38,6 +38,7 @@ browser-deps: system-deps
 ## test: lint, unit/property/integration tests, browser tests and every notebook
 test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check swarmnb tests benchmarks
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests --nbval notebooks \
 	  --nbval-sanitize-with tests/notebooks/sanitize.cfg --timeout 900
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from .._exceptions import BudgetExceeded
+from .._exceptions import AgentCrash, BudgetExceeded
 from ..bus.messages import (
     Heartbeat,
     TaskAssigned,
@@ -42,10 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["AgentCrash", "AgentStats", "AgentWorker"]
 
 State = Literal["starting", "idle", "busy", "draining", "stopped", "crashed", "failed"]
-
-
-class AgentCrash(BaseException):
-    """Kills a worker's incarnation (fault injection); a BaseException, so nothing swallows it."""
 
 
 @dataclass(slots=True)
