@@ -19,6 +19,7 @@ from .agents import (
     run_agent,
 )
 from .context import STRATEGIES, DiscardAll, KeepAll, Summarize, context_window, make_strategy
+from .goal import Goal
 from .swarm import Episode, Swarm
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "DiscardAll",
     "Episode",
     "Finish",
+    "Goal",
     "Join",
     "KeepAll",
     "Replan",

@@ -18,7 +18,7 @@ Example::
 from __future__ import annotations
 
 import random
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from ..runtime.options import RunOptions, SinkSpec
 from ..runtime.run import Run
 from .agents import ContextStrategy
 from .episode import EpisodeDriver, describe
+from .goal import Goal
 
 __all__ = ["Episode", "Swarm"]
 
@@ -193,17 +194,27 @@ class Swarm:
         )
 
     def start(
-        self, scenario: Any, *, seed: int | None = None, resume: str | Path | None = None
+        self,
+        scenario: Any,
+        *,
+        tools: Iterable[Any] | None = None,
+        seed: int | None = None,
+        resume: str | Path | None = None,
     ) -> Episode:
         """Start an episode now (inside a running loop); ``await`` the episode to finish it.
 
+        ``scenario`` is a scenario, or a goal in words with ``tools`` (see :meth:`solve`).
         ``resume`` (the trace of an interrupted episode of the same scenario, or its run id)
         restores the orchestrator turns and subagent results it completed, so the episode
         continues from its last finished stage without paying for them again.
         """
         seed = self.seed if seed is None else seed
+        scenario = self._as_scenario(scenario, tools, seed)
         observation = self.observe(scenario)
-        decision = self.policy.decide(observation, self._rng)
+        if isinstance(scenario, Goal):  # no grader to learn from: a model orchestrates
+            decision = Decision(mode="llm", profile=next(iter(self.subagents)))
+        else:
+            decision = self.policy.decide(observation, self._rng)
         driver = EpisodeDriver(
             self, scenario, decision, observation, seed=seed, policy_name=self.policy.name
         )
@@ -218,25 +229,50 @@ class Swarm:
         return self.last
 
     async def solve(
-        self, scenario: Any, *, seed: int | None = None, resume: str | Path | None = None
+        self,
+        scenario: Any,
+        *,
+        tools: Iterable[Any] | None = None,
+        seed: int | None = None,
+        resume: str | Path | None = None,
     ) -> Episode:
-        """Run one episode to the end and return it (the policy learns from it)."""
-        return await self.start(scenario, seed=seed, resume=resume)
+        """Run one episode to the end and return it (the policy learns from it).
+
+        ``swarm.solve("free-form goal", tools=[search, fetch])`` runs your own task: an LLM
+        orchestrator (``orchestrator_model``) over your tools, no grader — quality metrics
+        are absent, everything else is measured (see :class:`~swarmnb.orchestrator.Goal`).
+        """
+        return await self.start(scenario, tools=tools, seed=seed, resume=resume)
 
     def solve_sync(
-        self, scenario: Any, *, seed: int | None = None, resume: str | Path | None = None
+        self,
+        scenario: Any,
+        *,
+        tools: Iterable[Any] | None = None,
+        seed: int | None = None,
+        resume: str | Path | None = None,
     ) -> Episode:
         """:meth:`solve` from plain code, or from inside a running loop (blocks)."""
 
         async def main() -> Episode:
-            return await self.solve(scenario, seed=seed, resume=resume)
+            return await self.solve(scenario, tools=tools, seed=seed, resume=resume)
 
         return run_blocking(main, self.clock)
+
+    @staticmethod
+    def _as_scenario(scenario: Any, tools: Iterable[Any] | None, seed: int) -> Any:
+        if isinstance(scenario, str):
+            return Goal(scenario, tools=tools or (), seed=seed)
+        if tools is not None:
+            raise TypeError("tools= goes with a goal in words; a scenario brings its own tools")
+        return scenario
 
     def _learn(self, episode: Episode) -> None:
         if episode._learned:
             return
         episode._learned = True
+        if isinstance(episode.scenario, Goal):
+            return  # no grader, no reward
         baseline = float(episode.observation.features.get("est_steps_single", 1.0))
         episode.reward = episode_reward(episode.metrics, baseline_steps=baseline)
         if self.learn:
