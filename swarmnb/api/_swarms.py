@@ -46,7 +46,7 @@ class _AgentContext:
 
     __slots__ = ("_ctx", "agent")
 
-    def __init__(self, ctx: Any, agent: str) -> None:
+    def __init__(self, ctx: Any, agent: PoolAgent) -> None:
         self._ctx = ctx
         self.agent = agent
 
@@ -58,10 +58,12 @@ class _AgentContext:
         return self._ctx.reserve(**kw)
 
     def record_usage(self, **kw: Any) -> None:
+        self.agent.tokens += int(kw.get("tokens_in", 0)) + int(kw.get("tokens_out", 0))
+        self.agent.cost_usd += float(kw.get("cost_usd", 0.0))
         self._ctx.record_usage(**kw)
 
     def emit(self, kind: str, **fields: Any) -> None:
-        fields.setdefault("agent", self.agent)
+        fields.setdefault("agent", self.agent.id)
         self._ctx.emit(kind, **fields)
 
 
@@ -95,6 +97,9 @@ class ServiceSwarm:
         self._tool_gauge = tool_gauge  # [in flight, peak] across the service
         self._watcher: asyncio.Task[None] | None = None
         self.stopping = False
+        self.registry: Any = None  # an sn.agents.Registry when the swarm has roles
+        self._registry_rows: list[dict[str, Any]] | None = None
+        self._registry_ready = asyncio.Event()
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -186,6 +191,8 @@ class ServiceSwarm:
 
     async def _drive(self, run: Run) -> None:
         self.pool.bind(run.emit)
+        if self.spec.roles:
+            await self._start_registry(run)
         if self._restored:
             run.emit(
                 "run.resumed",
@@ -197,10 +204,40 @@ class ServiceSwarm:
             await self._wake.wait()
             self._wake.clear()
 
+    async def _start_registry(self, run: Run) -> None:
+        """Long-lived agents by role, their agent events joining the swarm's stream."""
+        from ..agents import Registry
+        from ..bus import MemoryBus
+
+        self.registry = Registry(
+            bus=MemoryBus(), seed=self.spec.seed,
+            model_options={"sim_latency_scale": self.spec.latency_scale},
+        )  # fmt: skip
+
+        def forward(event: Mapping[str, Any]) -> None:
+            kind = str(event["kind"])
+            if kind.startswith("agent.") and kind != "agent.heartbeat" and not run.finished:
+                fields = {k: v for k, v in event.items() if k not in ("v", "run", "seq", "t")}
+                del fields["kind"]
+                run.emit(kind, **fields)
+
+        self.registry.events.subscribe(forward)
+        try:
+            for role, count in self.spec.roles.items():
+                await self.registry.install(role, count=count)
+        finally:
+            self._registry_ready.set()
+
     async def _watch(self, run: Run) -> None:
         with contextlib.suppress(BaseException):
             await run
         self.pool.close()
+        if self.registry is not None:
+            self._registry_rows = [  # as they ended: a closed registry lists no agents
+                {**row, "status": "finished"} for row in self.registry.agents().to_dict("records")
+            ]
+            with contextlib.suppress(Exception):
+                await self.registry.close()
         if self.stopping:  # the server is shutting down: the swarm resumes at the next start
             return
         if self.record.status != "deleted":
@@ -260,6 +297,8 @@ class ServiceSwarm:
 
     async def _work(self, task: Any, ctx: Any) -> dict[str, Any]:
         spec = self.specs[task.id]
+        if spec.role is not None and spec.role in self.spec.roles:
+            return await self._on_registry(task, ctx, spec.role)
         agent = await self.pool.acquire()
         info = self.tasks.get(task.id)
         if info is not None:
@@ -274,7 +313,7 @@ class ServiceSwarm:
                 reply = await complete(
                     self.spec.model,
                     [{"role": "user", "content": task.prompt}],
-                    ctx=_AgentContext(ctx, agent.id),
+                    ctx=_AgentContext(ctx, agent),
                     sim_latency_scale=self.spec.latency_scale,
                 )
                 result["answer"] = reply.content
@@ -292,6 +331,19 @@ class ServiceSwarm:
         finally:
             if not crashed:
                 self.pool.release(agent)
+
+    async def _on_registry(self, task: Any, ctx: Any, role: str) -> dict[str, Any]:
+        await self._registry_ready.wait()
+        res = await self.registry.submit(role, task.prompt, task_id=f"{task.id}#{ctx.attempt}")
+        ctx.record_usage(
+            tokens_in=res.tokens_in, tokens_out=res.tokens_out, cost_usd=res.cost_usd, steps=1
+        )
+        info = self.tasks.get(task.id)
+        if info is not None:
+            info.agent = res.agent
+        if not res.ok:
+            raise RetryableError(f"{role} agent {res.agent}: {res.status}: {res.error}")
+        return {"agent": res.agent, "answer": res.output}
 
     async def _tool(self, ctx: Any, agent: PoolAgent, k: int, jitter: float) -> None:
         gauge = self._tool_gauge
@@ -412,12 +464,29 @@ class ServiceSwarm:
         return info
 
     def agents(self) -> list[AgentInfo]:
-        return [
+        rows: list[AgentInfo] = []
+        if self.registry is not None:
+            live = self._registry_rows is None
+            records = self.registry.agents().to_dict("records") if live else self._registry_rows
+            for row in records or []:
+                age = row.get("last_heartbeat_s")
+                rows.append(
+                    AgentInfo(
+                        id=row["id"], role=row["role"], status=str(row["status"]),
+                        health=str(row["health"]), tasks_done=int(row["tasks"]),
+                        tokens=int(row["tokens"]), cost_usd=float(row["cost_usd"]),
+                        restarts=int(row["restarts"]),
+                        last_heartbeat=None if age is None or age != age else time.time() - age,
+                    )
+                )  # fmt: skip
+        return rows + [
             AgentInfo(
                 id=a.id,
                 status=a.status,  # type: ignore[arg-type]
                 health="unhealthy" if a.status == "down" else "healthy",
                 tasks_done=a.tasks_done,
+                tokens=a.tokens,
+                cost_usd=a.cost_usd,
                 restarts=a.restarts,
                 last_heartbeat=a.last_heartbeat,
             )
