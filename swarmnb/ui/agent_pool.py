@@ -3,7 +3,8 @@
 Agents come from ``agent.spawned`` / ``agent.finished`` events and from the ``agent`` of each
 attempt; supervised agents (a :class:`~swarmnb.agents.Registry`) also show their health, the
 age of their last heartbeat, restarts, quarantine and denied tool calls. Tasks without an
-agent run on numbered *worker* lanes (see :mod:`swarmnb.ui._state`). Finished agents leave the pool live (``show_finished`` keeps them).
+agent run on numbered *worker* lanes (see :mod:`swarmnb.ui._state`). Finished agents leave
+the pool live (``show_finished`` keeps them).
 Rows travel through a :class:`~swarmnb.ui._channel.DeltaChannel`: a flush sends only the agents
 whose row changed.
 
