@@ -33,7 +33,7 @@ class Git:
         env = {**os.environ, **_ENV}
         done = subprocess.run(
             ["git", "-C", str(self.root), "-c", "core.hooksPath=/dev/null",
-             "-c", "commit.gpgsign=false", *args],
+             "-c", "core.fsmonitor=false", "-c", "commit.gpgsign=false", *args],
             capture_output=True, text=True, env=env, check=False,
         )  # fmt: skip
         if check and done.returncode != 0:

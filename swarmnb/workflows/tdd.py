@@ -193,12 +193,11 @@ class TDDTeam:
                 f"you test from module `{module}`. Reply with one ```python block."
             )
             tests = ""
-            if self.tests_first:
-                tests = await self._write_tests(steps, tests_prompt, test_path, git, out)
-            code, report = await self._code_loop(steps, key, text, src, tests, out)
-            if not self.tests_first:
-                tests = await self._write_tests(steps, tests_prompt, test_path, git, out)
-                report = await self._run_tests(steps, "run-after-tests", test_path, out, 0, 0)
+            first = None
+            if not self.tests_first:  # code-first: code from the requirement alone, then tests
+                first = await self._first_code(steps, key, text, src)
+            tests = await self._write_tests(steps, tests_prompt, test_path, git, out)
+            code, report = await self._code_loop(steps, key, text, src, tests, out, first)
             if report is None or not report.ok:
                 return await self._keep(steps, git, src, out, "the tests never passed")
             for round_ in range(1, self.max_reviews + 1):
@@ -246,8 +245,18 @@ class TDDTeam:
         out.commits.append(await steps.do("commit-tests", "git", _commit(git, [path], msg)))
         return tests
 
+    async def _first_code(self, steps: Steps, key: str, text: str, src: str) -> str:
+        head = step_header("code", key, attempt=0, approach=0, mode="code-first")
+        prompt = (f"{head}\nRequirement:\n{text}\n\nWrite the complete module {src}. Reply "
+                  "with one ```python block.")  # fmt: skip
+        code = await steps.checked("code-a0-f0", self.roles["developer"], prompt, kind="code",
+                                   accept=extract_code)  # fmt: skip
+        _write(self.workspace / src, code)
+        return code
+
     async def _code_loop(self, steps: Steps, key: str, text: str, src: str, tests: str,
-                         out: BuildResult) -> tuple[str, sandbox.TestReport | None]:  # fmt: skip
+                         out: BuildResult, first: str | None = None,
+                         ) -> tuple[str, sandbox.TestReport | None]:  # fmt: skip
         mode = "tests-first" if self.tests_first else "code-first"
         test_path = f"tests/test_{src.removesuffix('.py')}.py"
         code, report, history = "", None, ""
@@ -263,17 +272,17 @@ class TDDTeam:
                           f"module {src}. Reply with one ```python block.")  # fmt: skip
                 attempt = Attempt(approach=a, fix=k)
                 out.attempts.append(attempt)
+                reuse = first is not None and a == 0 and k == 0  # written before the tests
                 try:
-                    code = await steps.checked(f"code-a{a}-f{k}", self.roles["developer"], prompt,
-                                               kind="code", accept=extract_code)  # fmt: skip
+                    code = first if reuse and first else await steps.checked(
+                        f"code-a{a}-f{k}", self.roles["developer"], prompt, kind="code",
+                        accept=extract_code)  # fmt: skip
                 except NotCodeError as exc:
                     attempt.error = str(exc)
                     out.error = exc
                     feedback = f"\n\nYour last reply held no code ({exc}). Reply with code."
                     continue
                 _write(self.workspace / src, code)
-                if not self.tests_first:
-                    return code, None
                 report = await self._run_tests(steps, f"run-a{a}-f{k}", test_path, out, a, k,
                                                attempt)  # fmt: skip
                 if report.ok:
