@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .._api import start_run
-from .._exceptions import SwarmConflict
+from .._exceptions import ResumeError, SwarmConflict
 from ..events import EventSink, encode_event
 from ..graph import TaskGraph
 from ..models import complete
@@ -36,6 +37,7 @@ from .schemas import AgentInfo, SwarmCreate, SwarmInfo, TaskInfo, TaskSpec
 
 __all__ = ["ServiceSwarm", "SwarmConflict"]
 
+_log = logging.getLogger(__name__)
 _TERMINAL = {"task.completed": "completed", "task.failed": "failed",
              "task.skipped": "skipped", "task.cancelled": "cancelled",
              "task.restored": "completed"}  # fmt: skip
@@ -119,8 +121,11 @@ class ServiceSwarm:
     def resume(self) -> None:
         """Continue after a restart: finished tasks restored, the rest run in a new run.
 
-        A task counts as finished if its outcome is in the service store (written before the
-        API could report it) or its terminal event is in a trace; it is never run again.
+        The new run resumes from the last run's trace and result store (``run_graph(...,
+        resume=)``): each task whose full result was stored is restored (``task.restored``),
+        never run again; tasks that were in flight run again, their attempts counted. If that
+        store cannot be used, the service's own record of finished tasks (written before the
+        API could report them) decides instead, and only unfinished tasks join the new run.
         """
         past: list[dict[str, Any]] = []  # the earlier runs' events, in order
         for run_id in self.record.runs:
@@ -130,6 +135,16 @@ class ServiceSwarm:
         for event in past:
             self._fold(event)
             self.lines.append((event["kind"], encode_event(event)))
+        specs = [TaskSpec.model_validate(s) for s in self.store.tasks(self.record.id)]
+        self.record.resumed += 1
+        last = self.trace_dir / f"{self.record.runs[-1]}.jsonl" if self.record.runs else None
+        if last is not None and last.exists():
+            try:
+                self._start(specs, restored={}, resume=last)
+                return
+            except ResumeError as exc:
+                _log.warning("swarm %s: resuming from %s failed (%s); using the service's "
+                             "record of finished tasks", self.record.id, last, exc)  # fmt: skip
         for tid, row in self.store.results(self.record.id).items():
             info = self.tasks.get(tid) or TaskInfo(id=tid, status="queued", attempts=0)
             info.status, info.result, info.error = row["status"], row["result"], row["error"]
@@ -144,11 +159,15 @@ class ServiceSwarm:
         }
         for info in restored.values():
             info.restored = True
-        specs = [TaskSpec.model_validate(s) for s in self.store.tasks(self.record.id)]
-        self.record.resumed += 1
         self._start(specs, restored=restored)
 
-    def _start(self, specs: list[TaskSpec], *, restored: Mapping[str, TaskInfo]) -> None:
+    def _start(
+        self,
+        specs: list[TaskSpec],
+        *,
+        restored: Mapping[str, TaskInfo],
+        resume: Path | None = None,
+    ) -> None:
         graph = TaskGraph()
         dead: dict[str, str] = {  # finished without completing: their dependants cannot run
             tid: tid for tid, info in restored.items() if info.status != "completed"
@@ -181,6 +200,7 @@ class ServiceSwarm:
             backoff_base=self.spec.backoff_s,
             backoff_max=5.0,
             sinks=[_SwarmSink(self), *self.sinks],
+            resume=resume,
         )
         self.run = run
         self._restored = restored
@@ -390,6 +410,8 @@ class ServiceSwarm:
             info.status = "retrying"
             info.error = str(event.get("error", ""))
         elif kind in _TERMINAL:
+            if kind == "task.restored":
+                info.restored = True
             info.status = _TERMINAL[kind]
             info.finished = float(event["t"])
             if "result" in event:
@@ -456,11 +478,13 @@ class ServiceSwarm:
         info = self.tasks.get(task_id)
         if info is None:
             return None
-        if self.run is not None and info.status == "completed" and not info.restored:
-            try:
-                return info.model_copy(update={"result": self.run.result_of(task_id)})
-            except (KeyError, IndexError):
+        if self.run is not None and info.status == "completed":
+            try:  # the full value (restored ones too, when the run restored them)
+                value = self.run.result_of(task_id)
+            except (KeyError, IndexError, RuntimeError):
                 return info
+            if value is not None or not info.restored:
+                return info.model_copy(update={"result": value})
         return info
 
     def agents(self) -> list[AgentInfo]:
