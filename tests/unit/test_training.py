@@ -150,9 +150,7 @@ def test_swarm_env_passes_check_env():
         total += reward
     assert info["metrics"]["spawn_count"] >= 1
     # λ = 0: the episode's return is r_perf of its metrics
-    assert total == pytest.approx(
-        r_perf(info["metrics"], est_steps_single=info["est_steps_single"])
-    )
+    assert total == pytest.approx(r_perf(info["metrics"]))
     env.close()
 
 
