@@ -192,9 +192,15 @@ class EpisodeDriver:
         assert self.pool is not None
         args = call.arguments
         if call.name == "create_subagent":
+            profile = args.get("profile") or self.decision.profile
+            if profile is not None and profile not in self.swarm.subagents:
+                return (
+                    f"ERROR: no subagent profile {profile!r}; "
+                    f"choose one of {list(self.swarm.subagents)}"
+                )
             try:
                 agent = self.pool.spawn(
-                    profile=self.decision.profile or next(iter(self.swarm.subagents)),
+                    profile=profile or next(iter(self.swarm.subagents)),
                     name=str(args.get("name", f"agent-{len(self.pool) + 1}")),
                     system_prompt=str(args.get("system_prompt", "")),
                     role=self.scenario.role,

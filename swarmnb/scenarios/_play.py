@@ -31,8 +31,16 @@ __all__ = ["ORCHESTRATOR_TOOLS", "Playthrough", "play"]
 ORCHESTRATOR_TOOLS: list[dict[str, Any]] = [
     ToolSpec(
         name="create_subagent",
-        description="Create a reusable subagent with a name and a system prompt.",
-        params={"name": "A short name for the subagent.", "system_prompt": "Its instructions."},
+        description=(
+            "Create a reusable subagent with a name and a system prompt, optionally on a model "
+            "profile (e.g. small or large)."
+        ),
+        params={
+            "name": "A short name for the subagent.",
+            "system_prompt": "Its instructions.",
+            "profile": "Optional: the subagent's model profile; default: the swarm's first.",
+        },
+        optional=frozenset({"profile"}),
     ).schema(),
     ToolSpec(
         name="assign_task",

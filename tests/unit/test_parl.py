@@ -185,3 +185,21 @@ def test_bandit_save_load_keeps_what_it_learned(tmp_path):
     assert a == b
     with pytest.raises(sn.PolicyFileError):
         sn.policies.Bandit.load(tmp_path / "nope.json")
+
+
+def test_llm_orchestrator_chooses_the_subagent_profile():
+    def create(profile):
+        args = {"name": "scout", "system_prompt": "Look things up.", "profile": profile}
+        return [{"id": "call_1", "type": "function",
+                 "function": {"name": "create_subagent", "arguments": json.dumps(args)}}]  # fmt: skip
+
+    def spawned(profile):
+        swarm = sn.Swarm(policy=sn.policies.LLM("openai/gpt-4o-mini"), trace=None,
+                         max_orchestrator_steps=1,
+                         model_options={"mock_tool_calls": create(profile)})  # fmt: skip
+        ep = swarm.solve_sync(WideSearch(n_items=4, seed=0))
+        return [e["profile"] for e in kinds(ep, "agent.spawned")]
+
+    assert spawned("large") == ["large"]
+    assert spawned("small") == ["small"]
+    assert spawned("huge") == []  # unknown profile: an error message back to the model
