@@ -190,8 +190,8 @@ def test_bandit_save_load_keeps_what_it_learned(tmp_path):
 def test_llm_orchestrator_chooses_the_subagent_profile():
     def create(profile):
         args = {"name": "scout", "system_prompt": "Look things up.", "profile": profile}
-        return [{"id": "call_1", "type": "function",
-                 "function": {"name": "create_subagent", "arguments": json.dumps(args)}}]  # fmt: skip
+        function = {"name": "create_subagent", "arguments": json.dumps(args)}
+        return [{"id": "call_1", "type": "function", "function": function}]
 
     def spawned(profile):
         swarm = sn.Swarm(policy=sn.policies.LLM("openai/gpt-4o-mini"), trace=None,
