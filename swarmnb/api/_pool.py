@@ -22,13 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..runtime import RetryableError
+from .._exceptions import AgentCrashed
 
-__all__ = ["AgentCrashed", "AgentPool", "PoolAgent"]
-
-
-class AgentCrashed(RetryableError):
-    """The agent running an attempt crashed; the task is retried on another agent."""
+__all__ = ["AgentPool", "PoolAgent"]
 
 
 @dataclass(slots=True)
@@ -36,6 +32,8 @@ class PoolAgent:
     id: str
     status: str = "idle"  # idle | busy | down
     tasks_done: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
     restarts: int = 0
     last_heartbeat: float | None = None
     crashed_at: float | None = field(default=None, repr=False)

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from .._api import start_run
+from .._exceptions import ResumeError, SwarmConflict
+from ..events import EventSink, encode_event
 from ..graph import TaskGraph
 from ..models import complete
 from ..runtime import RetryableError, Run
@@ -34,14 +37,10 @@ from .schemas import AgentInfo, SwarmCreate, SwarmInfo, TaskInfo, TaskSpec
 
 __all__ = ["ServiceSwarm", "SwarmConflict"]
 
+_log = logging.getLogger(__name__)
 _TERMINAL = {"task.completed": "completed", "task.failed": "failed",
              "task.skipped": "skipped", "task.cancelled": "cancelled",
              "task.restored": "completed"}  # fmt: skip
-EventSink = Callable[[Mapping[str, Any]], object]
-
-
-class SwarmConflict(ValueError):
-    """The request does not fit the swarm's state (finished, duplicate or unknown task ids)."""
 
 
 class _AgentContext:
@@ -49,7 +48,7 @@ class _AgentContext:
 
     __slots__ = ("_ctx", "agent")
 
-    def __init__(self, ctx: Any, agent: str) -> None:
+    def __init__(self, ctx: Any, agent: PoolAgent) -> None:
         self._ctx = ctx
         self.agent = agent
 
@@ -61,10 +60,12 @@ class _AgentContext:
         return self._ctx.reserve(**kw)
 
     def record_usage(self, **kw: Any) -> None:
+        self.agent.tokens += int(kw.get("tokens_in", 0)) + int(kw.get("tokens_out", 0))
+        self.agent.cost_usd += float(kw.get("cost_usd", 0.0))
         self._ctx.record_usage(**kw)
 
     def emit(self, kind: str, **fields: Any) -> None:
-        fields.setdefault("agent", self.agent)
+        fields.setdefault("agent", self.agent.id)
         self._ctx.emit(kind, **fields)
 
 
@@ -77,7 +78,7 @@ class ServiceSwarm:
         *,
         store: ServiceStore,
         trace_dir: Path,
-        sinks: list[EventSink],
+        sinks: list[EventSink],  # shared by every swarm: metrics, spans
         tool_gauge: list[int],
     ) -> None:
         self.record = record
@@ -88,13 +89,19 @@ class ServiceSwarm:
         self.run: Run | None = None
         self.pool = AgentPool(n=self.spec.agents, restart_s=self.spec.faults.restart_s)
         self.tasks: dict[str, TaskInfo] = {}
+        self._version = 0  # folds so far: the task counts are recounted only when it moved
+        self._counts: tuple[int, dict[str, int]] = (-1, {})
         self.specs: dict[str, TaskSpec] = {}
-        self._past: list[dict[str, Any]] = []  # events of earlier runs (after a restart)
+        #: the swarm's stream as SSE-ready (kind, JSON) pairs, encoded once for every reader
+        self.lines: list[tuple[str, str]] = []
         self._tick: asyncio.Future[None] | None = None
         self._wake = asyncio.Event()
         self._tool_gauge = tool_gauge  # [in flight, peak] across the service
         self._watcher: asyncio.Task[None] | None = None
         self.stopping = False
+        self.registry: Any = None  # an sn.agents.Registry when the swarm has roles
+        self._registry_rows: list[dict[str, Any]] | None = None
+        self._registry_ready = asyncio.Event()
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -114,20 +121,36 @@ class ServiceSwarm:
     def resume(self) -> None:
         """Continue after a restart: finished tasks restored, the rest run in a new run.
 
-        A task counts as finished if its outcome is in the service store (written before the
-        API could report it) or its terminal event is in a trace; it is never run again.
+        The new run resumes from the last run's trace and result store (``run_graph(...,
+        resume=)``): each task whose full result was stored is restored (``task.restored``),
+        never run again; tasks that were in flight run again, their attempts counted. If that
+        store cannot be used, the service's own record of finished tasks (written before the
+        API could report them) decides instead, and only unfinished tasks join the new run.
         """
+        past: list[dict[str, Any]] = []  # the earlier runs' events, in order
         for run_id in self.record.runs:
             path = self.trace_dir / f"{run_id}.jsonl"
             if path.exists():
-                self._past.extend(read_events(path))
-        for event in self._past:
+                past.extend(read_events(path))
+        for event in past:
             self._fold(event)
+            self.lines.append((event["kind"], encode_event(event)))
+        specs = [TaskSpec.model_validate(s) for s in self.store.tasks(self.record.id)]
+        self.record.resumed += 1
+        last = self.trace_dir / f"{self.record.runs[-1]}.jsonl" if self.record.runs else None
+        if last is not None and last.exists():
+            try:
+                self._start(specs, restored={}, resume=last)
+                return
+            except ResumeError as exc:
+                _log.warning("swarm %s: resuming from %s failed (%s); using the service's "
+                             "record of finished tasks", self.record.id, last, exc)  # fmt: skip
         for tid, row in self.store.results(self.record.id).items():
             info = self.tasks.get(tid) or TaskInfo(id=tid, status="queued", attempts=0)
             info.status, info.result, info.error = row["status"], row["result"], row["error"]
             info.attempts, info.agent = row["attempts"] or info.attempts, row["agent"]
             self.tasks[tid] = info
+            self._version += 1
         # cancelled: stopped by the shutdown itself (a swarm cancelled by a client is not resumed)
         restored = {
             tid: info
@@ -136,11 +159,15 @@ class ServiceSwarm:
         }
         for info in restored.values():
             info.restored = True
-        specs = [TaskSpec.model_validate(s) for s in self.store.tasks(self.record.id)]
-        self.record.resumed += 1
         self._start(specs, restored=restored)
 
-    def _start(self, specs: list[TaskSpec], *, restored: Mapping[str, TaskInfo]) -> None:
+    def _start(
+        self,
+        specs: list[TaskSpec],
+        *,
+        restored: Mapping[str, TaskInfo],
+        resume: Path | None = None,
+    ) -> None:
         graph = TaskGraph()
         dead: dict[str, str] = {  # finished without completing: their dependants cannot run
             tid: tid for tid, info in restored.items() if info.status != "completed"
@@ -157,6 +184,7 @@ class ServiceSwarm:
                     id=tid, status="skipped", attempts=0, deps=list(spec.deps),
                     error=f"dependency {cause!r} failed", restored=True,
                 )  # fmt: skip
+                self._version += 1
                 continue
             deps = [d for d in spec.deps if d not in restored]
             graph.add(spec.prompt, id=tid, deps=deps, **_task_fields(spec))
@@ -171,19 +199,20 @@ class ServiceSwarm:
             name=f"swarm:{self.spec.name}",
             backoff_base=self.spec.backoff_s,
             backoff_max=5.0,
+            sinks=[_SwarmSink(self), *self.sinks],
+            resume=resume,
         )
         self.run = run
         self._restored = restored
         self.record.runs.append(run.id)
         self.record.status = "running"
         self.store.update_swarm(self.record)
-        run.subscribe(self._on_event, replay=True)
-        for sink in self.sinks:
-            run.subscribe(sink, replay=True)
         self._watcher = asyncio.get_running_loop().create_task(self._watch(run))
 
     async def _drive(self, run: Run) -> None:
         self.pool.bind(run.emit)
+        if self.spec.roles:
+            await self._start_registry(run)
         if self._restored:
             run.emit(
                 "run.resumed",
@@ -195,10 +224,40 @@ class ServiceSwarm:
             await self._wake.wait()
             self._wake.clear()
 
+    async def _start_registry(self, run: Run) -> None:
+        """Long-lived agents by role, their agent events joining the swarm's stream."""
+        from ..agents import Registry
+        from ..bus import MemoryBus
+
+        self.registry = Registry(
+            bus=MemoryBus(), seed=self.spec.seed,
+            model_options={"sim_latency_scale": self.spec.latency_scale},
+        )  # fmt: skip
+
+        def forward(event: Mapping[str, Any]) -> None:
+            kind = str(event["kind"])
+            if kind.startswith("agent.") and kind != "agent.heartbeat" and not run.finished:
+                fields = {k: v for k, v in event.items() if k not in ("v", "run", "seq", "t")}
+                del fields["kind"]
+                run.emit(kind, **fields)
+
+        self.registry.events.subscribe(forward)
+        try:
+            for role, count in self.spec.roles.items():
+                await self.registry.install(role, count=count)
+        finally:
+            self._registry_ready.set()
+
     async def _watch(self, run: Run) -> None:
         with contextlib.suppress(BaseException):
             await run
         self.pool.close()
+        if self.registry is not None:
+            self._registry_rows = [  # as they ended: a closed registry lists no agents
+                {**row, "status": "finished"} for row in self.registry.agents().to_dict("records")
+            ]
+            with contextlib.suppress(Exception):
+                await self.registry.close()
         if self.stopping:  # the server is shutting down: the swarm resumes at the next start
             return
         if self.record.status != "deleted":
@@ -258,6 +317,8 @@ class ServiceSwarm:
 
     async def _work(self, task: Any, ctx: Any) -> dict[str, Any]:
         spec = self.specs[task.id]
+        if spec.role is not None and spec.role in self.spec.roles:
+            return await self._on_registry(task, ctx, spec.role)
         agent = await self.pool.acquire()
         info = self.tasks.get(task.id)
         if info is not None:
@@ -272,7 +333,7 @@ class ServiceSwarm:
                 reply = await complete(
                     self.spec.model,
                     [{"role": "user", "content": task.prompt}],
-                    ctx=_AgentContext(ctx, agent.id),
+                    ctx=_AgentContext(ctx, agent),
                     sim_latency_scale=self.spec.latency_scale,
                 )
                 result["answer"] = reply.content
@@ -291,6 +352,19 @@ class ServiceSwarm:
             if not crashed:
                 self.pool.release(agent)
 
+    async def _on_registry(self, task: Any, ctx: Any, role: str) -> dict[str, Any]:
+        await self._registry_ready.wait()
+        res = await self.registry.submit(role, task.prompt, task_id=f"{task.id}#{ctx.attempt}")
+        ctx.record_usage(
+            tokens_in=res.tokens_in, tokens_out=res.tokens_out, cost_usd=res.cost_usd, steps=1
+        )
+        info = self.tasks.get(task.id)
+        if info is not None:
+            info.agent = res.agent
+        if not res.ok:
+            raise RetryableError(f"{role} agent {res.agent}: {res.status}: {res.error}")
+        return {"agent": res.agent, "answer": res.output}
+
     async def _tool(self, ctx: Any, agent: PoolAgent, k: int, jitter: float) -> None:
         gauge = self._tool_gauge
         gauge[0] += 1
@@ -303,7 +377,8 @@ class ServiceSwarm:
         ctx.emit("tool.call", tool="lookup", ok=True, latency_s=round(latency, 6), agent=agent.id)
 
     # -- events ------------------------------------------------------------------------------
-    def _on_event(self, event: Mapping[str, Any]) -> None:
+    def on_event(self, event: Mapping[str, Any], line: str) -> None:
+        self.lines.append((event["kind"], line))
         self._fold(event, live=True)
         self._notify()
 
@@ -316,6 +391,7 @@ class ServiceSwarm:
         kind = event["kind"]
         if not kind.startswith("task."):
             return
+        self._version += 1
         tid = str(event.get("task"))
         info = self.tasks.get(tid)
         if kind == "task.queued":
@@ -334,6 +410,8 @@ class ServiceSwarm:
             info.status = "retrying"
             info.error = str(event.get("error", ""))
         elif kind in _TERMINAL:
+            if kind == "task.restored":
+                info.restored = True
             info.status = _TERMINAL[kind]
             info.finished = float(event["t"])
             if "result" in event:
@@ -357,14 +435,7 @@ class ServiceSwarm:
 
     @property
     def n_events(self) -> int:
-        return len(self._past) + (self.run.n_events if self.run is not None else 0)
-
-    def events_since(self, start: int) -> list[dict[str, Any]]:
-        """Events from position ``start`` of the swarm's stream (all its runs, in order)."""
-        past = len(self._past)
-        head = self._past[start:] if start < past else []
-        live = self.run.events_since(max(0, start - past)) if self.run is not None else []
-        return [*head, *live]
+        return len(self.lines)
 
     async def wait_events(self, have: int, timeout: float) -> None:
         """Return once the stream has more than ``have`` events, the swarm ended, or timeout."""
@@ -376,10 +447,18 @@ class ServiceSwarm:
             await asyncio.wait_for(asyncio.shield(self._tick), timeout)
 
     # -- views -------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Tasks by status (recounted only after a task changed)."""
+        version, counts = self._counts
+        if version != self._version:
+            counts = {}
+            for task in self.tasks.values():
+                counts[task.status] = counts.get(task.status, 0) + 1
+            self._counts = (self._version, counts)
+        return dict(counts)
+
     def info(self) -> SwarmInfo:
-        counts: dict[str, int] = {}
-        for task in self.tasks.values():
-            counts[task.status] = counts.get(task.status, 0) + 1
+        counts = self.counts()
         return SwarmInfo(
             id=self.record.id,
             name=self.record.name,
@@ -399,25 +478,59 @@ class ServiceSwarm:
         info = self.tasks.get(task_id)
         if info is None:
             return None
-        if self.run is not None and info.status == "completed" and not info.restored:
-            try:
-                return info.model_copy(update={"result": self.run.result_of(task_id)})
-            except (KeyError, IndexError):
+        if self.run is not None and info.status == "completed":
+            try:  # the full value (restored ones too, when the run restored them)
+                value = self.run.result_of(task_id)
+            except (KeyError, IndexError, RuntimeError):
                 return info
+            if value is not None or not info.restored:
+                return info.model_copy(update={"result": value})
         return info
 
     def agents(self) -> list[AgentInfo]:
-        return [
+        rows: list[AgentInfo] = []
+        if self.registry is not None:
+            live = self._registry_rows is None
+            records = self.registry.agents().to_dict("records") if live else self._registry_rows
+            for row in records or []:
+                age = row.get("last_heartbeat_s")
+                rows.append(
+                    AgentInfo(
+                        id=row["id"], role=row["role"], status=str(row["status"]),
+                        health=str(row["health"]), tasks_done=int(row["tasks"]),
+                        tokens=int(row["tokens"]), cost_usd=float(row["cost_usd"]),
+                        restarts=int(row["restarts"]),
+                        last_heartbeat=None if age is None or age != age else time.time() - age,
+                    )
+                )  # fmt: skip
+        return rows + [
             AgentInfo(
                 id=a.id,
                 status=a.status,  # type: ignore[arg-type]
                 health="unhealthy" if a.status == "down" else "healthy",
                 tasks_done=a.tasks_done,
+                tokens=a.tokens,
+                cost_usd=a.cost_usd,
                 restarts=a.restarts,
                 last_heartbeat=a.last_heartbeat,
             )
             for a in self.pool.agents
         ]
+
+
+class _SwarmSink:
+    """The swarm as its runs' event sink: every event folded and kept for the streams."""
+
+    __slots__ = ("swarm",)
+
+    def __init__(self, swarm: ServiceSwarm) -> None:
+        self.swarm = swarm
+
+    def on_event(self, event: Mapping[str, Any], line: str) -> None:
+        self.swarm.on_event(event, line)
+
+    def close(self) -> None:
+        self.swarm._notify()
 
 
 def _task_fields(spec: TaskSpec) -> dict[str, Any]:
