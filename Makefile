@@ -53,6 +53,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/dashboard_overhead.py
 	$(PY) benchmarks/agent_recovery.py
 	$(PY) benchmarks/swarm_vs_single.py --jobs 2
+	$(PY) benchmarks/sandbox_overhead.py
+	$(PY) benchmarks/coding_team.py --jobs 2
 	$(PY) benchmarks/scale.py
 	$(PY) -m swarmnb bench --size full --experiment all --out reports/bench --jobs 2
 
