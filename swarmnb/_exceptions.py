@@ -22,6 +22,7 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     ├── RegistryError (ValueError)         a registry operation that cannot be done (scale < 0,
     │                                      a role not installed, a closed registry)
     ├── ToolDefinitionError (TypeError)    a function cannot become a tool (no type hints)
+    ├── ToolArgumentError (ValueError)     a model sent arguments the tool's signature rejects
     ├── BusError                           the message bus failed (swarmnb.bus)
     │   └── BusTimeout (TimeoutError)      a request got no reply in time
     ├── ModelError                         a model call failed for good
@@ -63,6 +64,13 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
 Work functions raise :class:`RetryableError` to ask for a retry; any other exception fails the
 task at once and skips its descendants.
 
+One class here is a *signal*, not an error, and deliberately outside the tree: like
+``KeyboardInterrupt`` it derives from ``BaseException`` only, so no ``except Exception`` in
+the code it interrupts can swallow it (listed in :data:`SIGNALS`)::
+
+    BaseException
+    └── AgentCrash                         kills a worker's incarnation (fault injection)
+
 Example::
 
     try:
@@ -77,6 +85,8 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "SIGNALS",
+    "AgentCrash",
     "AgentCrashed",
     "AgentLimitReached",
     "BackendUnavailable",
@@ -114,6 +124,7 @@ __all__ = [
     "SwarmError",
     "TaskFailed",
     "TaskTimeout",
+    "ToolArgumentError",
     "ToolDefinitionError",
     "ToolError",
     "TrainingConfigError",
@@ -387,3 +398,15 @@ class ResumeVersionError(ResumeError):
 
 class BackendUnavailable(SwarmError, ImportError):
     """An execution backend needs an extra that is not installed (``pip install swarmnb[ray]``)."""
+
+
+class ToolArgumentError(SwarmError, ValueError):
+    """The model sent arguments the tool's signature rejects (returned to it as a tool error)."""
+
+
+class AgentCrash(BaseException):
+    """Kills a worker's incarnation (fault injection); a BaseException, so nothing swallows it."""
+
+
+#: Control-flow signals: ``BaseException`` subclasses on purpose, not :class:`SwarmError`.
+SIGNALS: tuple[type[BaseException], ...] = (AgentCrash,)

@@ -34,16 +34,12 @@ from typing import Any, get_type_hints, overload
 
 import pydantic
 
-from .._exceptions import ToolDefinitionError
+from .._exceptions import ToolArgumentError, ToolDefinitionError
 from .manifest import check_capability
 
 __all__ = ["Tool", "ToolArgumentError", "tool"]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
-
-
-class ToolArgumentError(ValueError):
-    """The model sent arguments the tool's signature rejects (returned to it as a tool error)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._exceptions import ScenarioError
-from ..oracle import SimReply, marker, register_oracle
+from ..oracle import SimReply, final_reply, marker, register_oracle, tool_reply
+from ..protocol import is_orchestrator
 from ._conversation import Conversation, tool_names
 from ._tools import ToolError, ToolSpec
 
@@ -57,14 +58,6 @@ def render_results(results: Mapping[str, str]) -> str:
 def parse_results(text: str) -> dict[str, str]:
     """The blocks written by :func:`render_results`, by subtask id."""
     return {m.group(1): m.group(2) for m in _RESULT_BLOCK.finditer(text)}
-
-
-def final_reply(content: str) -> SimReply:
-    return {"content": content, "tool_calls": []}
-
-
-def tool_reply(name: str, **arguments: Any) -> SimReply:
-    return {"content": None, "tool_calls": [{"name": name, "arguments": arguments}]}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -286,7 +279,7 @@ class ScenarioOracle:
         conv = Conversation.read(messages, marker=sc.marker)
         names = tool_names(tools)
         accuracy = min(1.0, max(0.0, float(accuracy)))
-        if {"create_subagent", "assign_task"} <= names:
+        if is_orchestrator(names):
             from ._orchestrate import orchestrate
 
             return orchestrate(sc, conv)
