@@ -1,6 +1,6 @@
 """Start-up cost of one sandboxed process, per confinement, next to a bare subprocess.
 
-    python benchmarks/sandbox_overhead.py [--n 20]
+python benchmarks/sandbox_overhead.py [--n 20]
 """
 
 from __future__ import annotations

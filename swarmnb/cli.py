@@ -162,6 +162,17 @@ def _bench(args: argparse.Namespace) -> int:
         print(cp.crossover().to_string(index=False))
         print(f"\ncontext pressure: {len(cp.results)} episodes in {cp.real_seconds:.1f} s "
               f"(real time); wrote {', '.join(sorted(files))} to {out}")  # fmt: skip
+    if args.experiment in ("sensitivity", "all"):
+        if not sim:
+            print("the sensitivity sweep runs on the sim models only", file=sys.stderr)
+            return 2
+        sens = sn.bench.sensitivity(size=args.size, jobs=args.jobs, progress=progress)
+        files = sens.write(out, formats=formats)
+        for scenario in sens.settings["scenarios"]:
+            print(sens.headline(scenario, "heuristic"))
+        print(f"\nsensitivity: {len(sens.results)} episodes over {sens.settings['n_points']} "
+              f"points in {sens.real_seconds:.1f} s (real time); wrote "
+              f"{', '.join(sorted(files))} to {out}")  # fmt: skip
     return 0
 
 
@@ -195,9 +206,10 @@ def _add_bench(sub: Any) -> None:
     )
     bench.add_argument(
         "--experiment",
-        choices=("compare", "context", "all"),
+        choices=("compare", "context", "sensitivity", "all"),
         default="compare",
-        help="the policy comparison, the context-pressure experiment, or both",
+        help="the policy comparison, the context-pressure experiment, the sensitivity sweep "
+        "of the sim's assumptions, or all of them",
     )
     bench.add_argument(
         "--subagents",
