@@ -20,7 +20,8 @@ Example::
     run.metrics["critical_steps"]     # 2
 
 Subpackages load on first use: ``sn.models``, ``sn.scenarios``, ``sn.policies``,
-``sn.orchestrator``, ``sn.bench``, ``sn.ui``, ``sn.sandbox``, ``sn.memory``, ``sn.workflows``.
+``sn.orchestrator``, ``sn.bench``, ``sn.ui``, ``sn.sandbox``, ``sn.memory``, ``sn.workflows``,
+``sn.backends``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ import os
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from ._api import run_graph, run_graph_sync
+from ._exceptions import (
+    CalibrationError,
+    CheckpointError,
+    PolicyFileError,
+    TrainingConfigError,
+)
 from ._version import __version__
 from .events import EVENT_KINDS, EventBus
 from .graph import Task, TaskGraph
@@ -50,7 +57,6 @@ from .runtime import (
     TaskFailed,
     TaskTimeout,
 )
-from .runtime.errors import CalibrationError
 from .trace import ReplayedRun, replay, runs
 
 __all__ = [
@@ -60,10 +66,12 @@ __all__ = [
     "BudgetExceeded",
     "CalibrationError",
     "CapabilityDenied",
+    "CheckpointError",
     "Context",
     "EventBus",
     "GraphError",
     "ModelError",
+    "PolicyFileError",
     "ReplayedRun",
     "RetryableError",
     "Run",
@@ -73,6 +81,7 @@ __all__ = [
     "TaskFailed",
     "TaskGraph",
     "TaskTimeout",
+    "TrainingConfigError",
     "__version__",
     "compute_metrics",
     "replay",
@@ -84,17 +93,21 @@ __all__ = [
 _LAZY_MODULES = frozenset(
     {"models", "scenarios", "policies", "orchestrator", "bench", "ui", "telemetry", "vision", "api"}
     | {"sandbox", "memory", "workflows"}
+    | {"training"}
 )
 _LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api"}
+_LAZY_PATHS = {"backends": "runtime.backends"}
 
 
 def __getattr__(name: str) -> object:
     if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_PATHS:
+        return importlib.import_module(f".{_LAZY_PATHS[name]}", __name__)
     if name in _LAZY_NAMES:
         return getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
     raise AttributeError(f"module 'swarmnb' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*__all__, *_LAZY_MODULES, *_LAZY_NAMES])
+    return sorted([*__all__, *_LAZY_MODULES, *_LAZY_PATHS, *_LAZY_NAMES])

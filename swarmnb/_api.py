@@ -1,17 +1,62 @@
-"""The two entry points for running a task graph: :func:`run_graph` and :func:`run_graph_sync`."""
+"""The composition root for runs: :func:`run_graph`, :func:`run_graph_sync`, :func:`start_run`.
+
+The runtime knows events and graphs and nothing above them. This module is where a run gets
+its observers: the metrics folder (so ``run.metrics`` is ready the moment it ends), the JSONL
+trace and SQLite index when ``trace=`` names a folder, then any ``sinks=`` of the caller.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .events import EventSink
 from .graph import TaskGraph
+from .metrics import RunFolder
+from .runtime.backends import Backend
 from .runtime.budget import Budget
-from .runtime.run import Run
-from .runtime.start import start_run
+from .runtime.options import RunOptions, SinkSpec
+from .runtime.run import Driver, Run
+from .runtime.start import check_work, launch
+from .trace.sink import TraceSink
 
-__all__ = ["run_graph", "run_graph_sync"]
+__all__ = ["run_graph", "run_graph_sync", "start_run"]
+
+
+def start_run(
+    work: Callable[..., Any] | None = None,
+    graph: TaskGraph | None = None,
+    *,
+    driver: Driver | None = None,
+    options: RunOptions | None = None,
+    _blocking: bool = False,
+    **option_values: Any,
+) -> Run:
+    """Build a run from ``options`` (or keyword options), attach its sinks and start it."""
+    if options is None:
+        if "sinks" in option_values:
+            option_values["sinks"] = tuple(option_values["sinks"] or ())
+        options = RunOptions(**option_values)
+    elif option_values:
+        options = options.replace(**option_values)
+    check_work(work, graph, driver)
+    run = Run(options=options, summary=RunFolder())
+    if options.trace is not None:
+        recorder = TraceSink(options.trace, run)
+        run.trace_path = recorder.path
+        run.attach(recorder)
+    for spec in options.sinks:
+        run.attach(_make_sink(spec, run))
+    return launch(run, graph, work, driver, blocking=_blocking)
+
+
+def _make_sink(spec: SinkSpec, run: Run) -> EventSink:
+    if isinstance(spec, EventSink):
+        return spec
+    if callable(spec):
+        return spec(run)
+    raise TypeError(f"sinks takes event sinks or callables run -> sink, not {spec!r}")
 
 
 def run_graph(
@@ -27,6 +72,8 @@ def run_graph(
     name: str | None = None,
     backoff_base: float = 0.5,
     backoff_max: float = 30.0,
+    backend: Backend | None = None,
+    sinks: Sequence[SinkSpec] = (),
 ) -> Run:
     """Start running ``graph`` now and return its live :class:`Run`; ``await`` it to finish.
 
@@ -38,7 +85,10 @@ def run_graph(
     the task and skips its descendants. ``budget`` caps dollars, tokens, seconds and steps.
     ``clock="virtual"`` makes sleeps inside work free (simulated time). ``trace`` is a folder
     for the JSONL trace and SQLite index (``None``: no files). ``seed`` fixes backoff jitter
-    and ``ctx.rng``.
+    and ``ctx.rng``. ``backend`` decides where attempts execute (default: a
+    :class:`~swarmnb.backends.LocalBackend` the run creates and closes). ``sinks`` are extra
+    :class:`~swarmnb.events.EventSink` objects (or callables ``run -> sink``) that receive
+    every event and are closed when the run ends.
 
     Example::
 
@@ -49,7 +99,7 @@ def run_graph(
         work,
         graph,
         max_concurrency=max_concurrency,
-        profile_limits=profile_limits,
+        profile_limits=profile_limits or {},
         budget=budget,
         clock=clock,
         trace=trace,
@@ -57,6 +107,8 @@ def run_graph(
         name=name,
         backoff_base=backoff_base,
         backoff_max=backoff_max,
+        backend=backend,
+        sinks=sinks,
     )
 
 

@@ -1,4 +1,4 @@
-"""``swarmnb`` on the command line: ``demo``, ``bench``, ``replay``, ``runs``.
+"""``swarmnb`` on the command line: ``demo``, ``bench``, ``replay``, ``runs``, ``train``.
 
 Example::
 
@@ -185,7 +185,8 @@ def _add_bench(sub: Any) -> None:
     bench.add_argument(
         "--policies",
         default="single,heuristic,bandit",
-        help="comma-separated: single, heuristic, bandit, llm, fixed-<width>",
+        help="comma-separated: single, heuristic, bandit, llm, fixed-<width>, "
+        "parl=<DIR/policy.json> (a trained PARL policy), bandit=<file>",
     )
     bench.add_argument(
         "--seeds",
@@ -247,8 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("trace_dir", nargs="?", default="runs/")
     runs.set_defaults(func=_runs)
     from .api._cli import add_serve
+    from .training._cli import add_train
 
     add_serve(sub)
+    add_train(sub)
     return parser
 
 

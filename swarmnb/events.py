@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import orjson
 
@@ -34,6 +34,7 @@ __all__ = [
     "TERMINAL_KINDS",
     "Event",
     "EventBus",
+    "EventSink",
     "Subscriber",
     "decode_event",
     "encode_event",
@@ -43,6 +44,36 @@ Event = dict[str, Any]
 Subscriber = Callable[[Event], object]
 
 EVENT_VERSION = 1
+
+
+@runtime_checkable
+class EventSink(Protocol):
+    """Where a run's events go besides memory: a trace file, an index, metrics, a bus, spans.
+
+    A run calls ``on_event(event, line)`` for every event, in order, synchronously on the run's
+    thread, right after the event is appended — ``event`` is the dict, ``line`` its canonical
+    JSON encoding (already made: a sink that writes or sends bytes uses it, others ignore it).
+    It must be quick and must not block; an exception propagates into the run. When the run has
+    ended (after ``run.finished``, with the run's status and metrics final) the run calls
+    ``close()`` once; sinks are closed in the order they were attached.
+
+    Example::
+
+        class Count:
+            def __init__(self) -> None:
+                self.n = 0
+            def on_event(self, event: Event, line: str) -> None:
+                self.n += 1
+            def close(self) -> None:
+                print(self.n, "events")
+
+        run = await sn.run_graph(g, work, sinks=[Count()])
+    """
+
+    def on_event(self, event: Event, line: str) -> None: ...
+
+    def close(self) -> None: ...
+
 
 EVENT_KINDS: frozenset[str] = frozenset(
     {
@@ -107,7 +138,7 @@ class EventBus:
         self._lines: list[str] = []
         self._decoded: list[Event] = []
         self._subscribers: tuple[Subscriber, ...] = ()
-        self._sinks: tuple[Callable[[str], object], ...] = ()
+        self._sinks: tuple[Callable[[Event, str], None], ...] = ()
         self._time = time_fn
         self._lock = threading.RLock()
 
@@ -130,7 +161,7 @@ class EventBus:
         line = encode_event(event)
         lines.append(line)
         for sink in self._sinks:
-            sink(line)
+            sink(event, line)
         for subscriber in self._subscribers:
             try:
                 subscriber(event)
@@ -158,9 +189,9 @@ class EventBus:
         """Events from number ``start`` on, freshly decoded (not kept); safe from any thread."""
         return [decode_event(line) for line in self._lines[start:]]
 
-    def add_sink(self, sink: Callable[[str], object]) -> None:
-        """Receive every encoded line from now on (the JSONL recorder uses this)."""
-        self._sinks = (*self._sinks, sink)
+    def add_sink(self, sink: EventSink) -> None:
+        """Call ``sink.on_event(event, line)`` for every event from now on (no replay)."""
+        self._sinks = (*self._sinks, sink.on_event)
 
     def subscribe(self, subscriber: Subscriber, *, replay: bool = True) -> Callable[[], None]:
         """Call ``subscriber(event)`` for every event; with ``replay``, first for past ones.

@@ -22,7 +22,7 @@ from typing import Any
 
 import networkx as nx
 
-from .runtime.errors import GraphError
+from ._exceptions import GraphError
 
 __all__ = ["Task", "TaskGraph"]
 

@@ -78,7 +78,8 @@ class RunFolder:
     """Folds a run's events, one at a time, into task rows and run-level tallies.
 
     One pass, no look-back: the live run, a replay and the dashboard all fold the same way,
-    so they agree exactly.
+    so they agree exactly. It is also an :class:`~swarmnb.events.EventSink`: attached to a
+    live run, it makes the run's metrics and task table ready the moment the run ends.
     """
 
     __slots__ = (
@@ -115,6 +116,20 @@ class RunFolder:
         handler = self._handlers.get(event["kind"])
         if handler is not None:
             handler(event)
+
+    # -- as an event sink --------------------------------------------------------------------
+    def on_event(self, event: Mapping[str, Any], line: str) -> None:
+        handler = self._handlers.get(event["kind"])
+        if handler is not None:
+            handler(event)
+
+    def close(self) -> None:
+        pass
+
+    def task_table(self) -> pd.DataFrame:
+        """The task rows folded so far, as a DataFrame (columns in ``TASK_COLUMNS``)."""
+        rows = [dict(row, deps=list(row["deps"])) for row in self.rows.values()]
+        return pd.DataFrame.from_records(rows, columns=list(TASK_COLUMNS))
 
     # -- run-level events --------------------------------------------------------------------
     def _run_started(self, event: Mapping[str, Any]) -> None:

@@ -44,7 +44,8 @@ def _serve(args: argparse.Namespace) -> int:
     from .server import serve
 
     print(f"swarmnb serve: http://{args.host}:{args.port} (data in {data})", file=sys.stderr)
-    serve(ServiceConfig(data_dir=data, max_swarms=args.max_swarms), host=args.host, port=args.port)
+    config = ServiceConfig(data_dir=data, max_swarms=args.max_swarms, max_body=args.max_body)
+    serve(config, host=args.host, port=args.port)
     return 0
 
 
@@ -58,4 +59,5 @@ def add_serve(sub: Any) -> None:
     serve.add_argument("--read-only", action="store_true", help="with --add-token: GET only")
     serve.add_argument("--rate", type=float, default=100.0, help="token requests per second")
     serve.add_argument("--burst", type=float, default=200.0, help="token burst size")
+    serve.add_argument("--max-body", type=int, default=1 << 20, help="request body limit (bytes)")
     serve.set_defaults(func=_serve)

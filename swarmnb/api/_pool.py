@@ -22,13 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..runtime import RetryableError
+from .._exceptions import AgentCrashed
 
-__all__ = ["AgentCrashed", "AgentPool", "PoolAgent"]
-
-
-class AgentCrashed(RetryableError):
-    """The agent running an attempt crashed; the task is retried on another agent."""
+__all__ = ["AgentPool", "PoolAgent"]
 
 
 @dataclass(slots=True)

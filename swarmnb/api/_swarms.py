@@ -19,14 +19,16 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .._api import start_run
+from .._exceptions import SwarmConflict
+from ..events import EventSink, encode_event
 from ..graph import TaskGraph
 from ..models import complete
 from ..runtime import RetryableError, Run
-from ..runtime.start import start_run
 from ..trace import read_events
 from ._pool import AgentPool, PoolAgent
 from ._store import ServiceStore, SwarmRecord
@@ -37,11 +39,6 @@ __all__ = ["ServiceSwarm", "SwarmConflict"]
 _TERMINAL = {"task.completed": "completed", "task.failed": "failed",
              "task.skipped": "skipped", "task.cancelled": "cancelled",
              "task.restored": "completed"}  # fmt: skip
-EventSink = Callable[[Mapping[str, Any]], object]
-
-
-class SwarmConflict(ValueError):
-    """The request does not fit the swarm's state (finished, duplicate or unknown task ids)."""
 
 
 class _AgentContext:
@@ -77,7 +74,7 @@ class ServiceSwarm:
         *,
         store: ServiceStore,
         trace_dir: Path,
-        sinks: list[EventSink],
+        sinks: list[EventSink],  # shared by every swarm: metrics, spans
         tool_gauge: list[int],
     ) -> None:
         self.record = record
@@ -88,8 +85,11 @@ class ServiceSwarm:
         self.run: Run | None = None
         self.pool = AgentPool(n=self.spec.agents, restart_s=self.spec.faults.restart_s)
         self.tasks: dict[str, TaskInfo] = {}
+        self._version = 0  # folds so far: the task counts are recounted only when it moved
+        self._counts: tuple[int, dict[str, int]] = (-1, {})
         self.specs: dict[str, TaskSpec] = {}
-        self._past: list[dict[str, Any]] = []  # events of earlier runs (after a restart)
+        #: the swarm's stream as SSE-ready (kind, JSON) pairs, encoded once for every reader
+        self.lines: list[tuple[str, str]] = []
         self._tick: asyncio.Future[None] | None = None
         self._wake = asyncio.Event()
         self._tool_gauge = tool_gauge  # [in flight, peak] across the service
@@ -117,17 +117,20 @@ class ServiceSwarm:
         A task counts as finished if its outcome is in the service store (written before the
         API could report it) or its terminal event is in a trace; it is never run again.
         """
+        past: list[dict[str, Any]] = []  # the earlier runs' events, in order
         for run_id in self.record.runs:
             path = self.trace_dir / f"{run_id}.jsonl"
             if path.exists():
-                self._past.extend(read_events(path))
-        for event in self._past:
+                past.extend(read_events(path))
+        for event in past:
             self._fold(event)
+            self.lines.append((event["kind"], encode_event(event)))
         for tid, row in self.store.results(self.record.id).items():
             info = self.tasks.get(tid) or TaskInfo(id=tid, status="queued", attempts=0)
             info.status, info.result, info.error = row["status"], row["result"], row["error"]
             info.attempts, info.agent = row["attempts"] or info.attempts, row["agent"]
             self.tasks[tid] = info
+            self._version += 1
         # cancelled: stopped by the shutdown itself (a swarm cancelled by a client is not resumed)
         restored = {
             tid: info
@@ -157,6 +160,7 @@ class ServiceSwarm:
                     id=tid, status="skipped", attempts=0, deps=list(spec.deps),
                     error=f"dependency {cause!r} failed", restored=True,
                 )  # fmt: skip
+                self._version += 1
                 continue
             deps = [d for d in spec.deps if d not in restored]
             graph.add(spec.prompt, id=tid, deps=deps, **_task_fields(spec))
@@ -171,15 +175,13 @@ class ServiceSwarm:
             name=f"swarm:{self.spec.name}",
             backoff_base=self.spec.backoff_s,
             backoff_max=5.0,
+            sinks=[_SwarmSink(self), *self.sinks],
         )
         self.run = run
         self._restored = restored
         self.record.runs.append(run.id)
         self.record.status = "running"
         self.store.update_swarm(self.record)
-        run.subscribe(self._on_event, replay=True)
-        for sink in self.sinks:
-            run.subscribe(sink, replay=True)
         self._watcher = asyncio.get_running_loop().create_task(self._watch(run))
 
     async def _drive(self, run: Run) -> None:
@@ -303,7 +305,8 @@ class ServiceSwarm:
         ctx.emit("tool.call", tool="lookup", ok=True, latency_s=round(latency, 6), agent=agent.id)
 
     # -- events ------------------------------------------------------------------------------
-    def _on_event(self, event: Mapping[str, Any]) -> None:
+    def on_event(self, event: Mapping[str, Any], line: str) -> None:
+        self.lines.append((event["kind"], line))
         self._fold(event, live=True)
         self._notify()
 
@@ -316,6 +319,7 @@ class ServiceSwarm:
         kind = event["kind"]
         if not kind.startswith("task."):
             return
+        self._version += 1
         tid = str(event.get("task"))
         info = self.tasks.get(tid)
         if kind == "task.queued":
@@ -357,14 +361,7 @@ class ServiceSwarm:
 
     @property
     def n_events(self) -> int:
-        return len(self._past) + (self.run.n_events if self.run is not None else 0)
-
-    def events_since(self, start: int) -> list[dict[str, Any]]:
-        """Events from position ``start`` of the swarm's stream (all its runs, in order)."""
-        past = len(self._past)
-        head = self._past[start:] if start < past else []
-        live = self.run.events_since(max(0, start - past)) if self.run is not None else []
-        return [*head, *live]
+        return len(self.lines)
 
     async def wait_events(self, have: int, timeout: float) -> None:
         """Return once the stream has more than ``have`` events, the swarm ended, or timeout."""
@@ -376,10 +373,18 @@ class ServiceSwarm:
             await asyncio.wait_for(asyncio.shield(self._tick), timeout)
 
     # -- views -------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Tasks by status (recounted only after a task changed)."""
+        version, counts = self._counts
+        if version != self._version:
+            counts = {}
+            for task in self.tasks.values():
+                counts[task.status] = counts.get(task.status, 0) + 1
+            self._counts = (self._version, counts)
+        return dict(counts)
+
     def info(self) -> SwarmInfo:
-        counts: dict[str, int] = {}
-        for task in self.tasks.values():
-            counts[task.status] = counts.get(task.status, 0) + 1
+        counts = self.counts()
         return SwarmInfo(
             id=self.record.id,
             name=self.record.name,
@@ -418,6 +423,21 @@ class ServiceSwarm:
             )
             for a in self.pool.agents
         ]
+
+
+class _SwarmSink:
+    """The swarm as its runs' event sink: every event folded and kept for the streams."""
+
+    __slots__ = ("swarm",)
+
+    def __init__(self, swarm: ServiceSwarm) -> None:
+        self.swarm = swarm
+
+    def on_event(self, event: Mapping[str, Any], line: str) -> None:
+        self.swarm.on_event(event, line)
+
+    def close(self) -> None:
+        self.swarm._notify()
 
 
 def _task_fields(spec: TaskSpec) -> dict[str, Any]:

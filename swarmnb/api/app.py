@@ -36,17 +36,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import orjson
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from .._version import __version__
+from ..events import EventSink
 from ..telemetry import PrometheusMetrics
 from ._limits import BodyLimit, RateLimiter
 from ._store import ServiceStore, TokenRecord, hash_token
-from ._swarms import EventSink, ServiceSwarm, SwarmConflict
+from ._swarms import ServiceSwarm, SwarmConflict
 from .schemas import (
     AgentInfo,
     AnalyzeRequest,
@@ -78,7 +78,7 @@ class ServiceConfig:
     burst: float = 200.0
     max_body: int = 1 << 20
     max_upload: int = 16 << 20
-    sinks: list[EventSink] = field(default_factory=list)  #: extra event sinks (OpenTelemetry)
+    sinks: list[EventSink] = field(default_factory=list)  #: more sinks for every swarm (spans)
     sse_keepalive_s: float = 15.0
 
 
@@ -330,16 +330,13 @@ async def _stream(swarm: ServiceSwarm, start: int, keepalive: float) -> AsyncIte
     position = max(0, start)
     yield b"retry: 1000\n\n"
     while True:
-        batch = swarm.events_since(position)
+        batch = swarm.lines[position:]
         if batch:
             chunks = []
-            for event in batch:
-                chunks.append(
-                    b"id: %d\nevent: %s\ndata: %s\n\n"
-                    % (position, event["kind"].encode(), orjson.dumps(event, default=repr))
-                )
+            for kind, data in batch:
+                chunks.append(f"id: {position}\nevent: {kind}\ndata: {data}\n\n")
                 position += 1
-            yield b"".join(chunks)
+            yield "".join(chunks).encode()
             continue
         if swarm.finished and position >= swarm.n_events:
             yield b"event: end\ndata: {}\n\n"

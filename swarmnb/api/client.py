@@ -26,21 +26,12 @@ from typing import Any
 import httpx
 import orjson
 
+from .._exceptions import ServiceError
 from ..view import RunView
 
 __all__ = ["Client", "RemoteSwarm", "ServiceError"]
 
 Event = dict[str, Any]
-
-
-class ServiceError(RuntimeError):
-    """The service answered with an error status; ``status`` and ``detail`` say which."""
-
-    def __init__(self, status: int, detail: Any, retry_after: float | None = None) -> None:
-        super().__init__(f"HTTP {status}: {detail}")
-        self.status = status
-        self.detail = detail
-        self.retry_after = retry_after
 
 
 class Client:

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from ..runtime.errors import ModelError, SwarmError
+from .._exceptions import ModelError, SwarmError
 from ._litellm import litellm, quiet_logging
 from .admission import AdmissionController, Grant
 from .fast_sim import sim_fast_acompletion, use_fast

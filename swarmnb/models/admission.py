@@ -27,7 +27,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..runtime.errors import ModelError
+from .._exceptions import ModelError
 
 __all__ = ["AdmissionController", "Grant", "ModelLimits"]
 

@@ -38,8 +38,8 @@ from typing import Any
 
 import numpy as np
 
+from .._exceptions import CalibrationError
 from ..events import decode_event
-from ..runtime.errors import CalibrationError
 from .profiles import register_profile
 from .sim_params import SIM_PROFILES, SimProfile
 

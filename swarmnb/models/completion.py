@@ -33,7 +33,7 @@ from typing import Any
 
 import pydantic
 
-from ..runtime.errors import ModelError, StructuredOutputError
+from .._exceptions import ModelError, StructuredOutputError
 from ._call import ProviderCaller
 from ._litellm import litellm
 from .admission import AdmissionController

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from ..runtime.errors import ModelError, RetryableError
+from .._exceptions import TransientModelError
 from ._litellm import litellm
 
 __all__ = ["TRANSIENT_STATUS", "Backoff", "TransientModelError", "is_transient", "retry_after_of"]
@@ -47,15 +47,6 @@ _TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
     asyncio.TimeoutError,
     httpx.TransportError,
 )
-
-
-class TransientModelError(ModelError, RetryableError):
-    """A model call kept failing with a transient fault (429, 5xx, timeout) after its retries.
-
-    It is a :class:`~swarmnb.ModelError` (the call failed) and a
-    :class:`~swarmnb.RetryableError` (the scheduler may retry the whole task later, after
-    ``retry_after`` seconds when the provider said so).
-    """
 
 
 def is_transient(exc: BaseException) -> bool:

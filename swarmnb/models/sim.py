@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .._exceptions import ContextOverflow, UnknownSimModel
 from ..oracle import find_oracle
 from .faults import MalformedKind
 from .image_facts import answer_from_facts, facts_in_messages
@@ -46,14 +47,6 @@ __all__ = [
 ]
 
 _SIM_NAME = re.compile(r"^(?:sim/|(?:[\w.\-]+/)?sim-)([\w.\-]+)$")
-
-
-class UnknownSimModel(LookupError):
-    """The model string names no sim profile."""
-
-
-class ContextOverflow(ValueError):
-    """The prompt is longer than the profile's context window."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 
 import pydantic
 
+from .._exceptions import InvalidOutput
+
 __all__ = [
     "MAX_REPAIRS",
     "REPAIR_PREFIX",
@@ -70,15 +72,6 @@ class ToolCall:
         if len(args) > 60:
             args = args[:57] + "..."
         return f"ToolCall({self.name}({args}), id={self.id!r})"
-
-
-class InvalidOutput(Exception):
-    """A reply that cannot be used as is; ``repair`` holds the messages that ask for a fix."""
-
-    def __init__(self, problems: Sequence[str], repair: list[dict[str, Any]]) -> None:
-        self.problems = list(problems)
-        self.repair = repair
-        super().__init__("; ".join(self.problems))
 
 
 def is_repair_message(message: dict[str, Any]) -> bool:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..runtime.errors import SwarmError
+from .._exceptions import AgentLimitReached, StepLimitReached, SwarmError
 
 __all__ = [
     "Agent",
@@ -43,14 +43,6 @@ class ContextStrategy(Protocol):
     async def fit(
         self, messages: list[dict[str, Any]], *, agent: Agent, scenario: Any, ctx: Any
     ) -> list[dict[str, Any]]: ...
-
-
-class AgentLimitReached(SwarmError):
-    """The swarm already has ``max_subagents`` subagents."""
-
-
-class StepLimitReached(SwarmError):
-    """An agent used all its steps without giving a final answer."""
 
 
 @dataclass(slots=True, kw_only=True)

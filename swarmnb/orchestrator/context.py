@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from ..runtime.errors import ModelError
+from .._exceptions import ModelError
 
 __all__ = [
     "STRATEGIES",

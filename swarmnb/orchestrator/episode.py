@@ -17,9 +17,10 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..runtime.errors import TaskFailed
+from .._exceptions import TaskFailed
 from .actions import ORCHESTRATOR_SYSTEM_PROMPT, Assign, Finish
 from .agents import Agent, AgentLimitReached, AgentPool, run_agent
+from .staged import StagedEpisode
 
 if TYPE_CHECKING:
     from ..policies import Decision, Observation
@@ -54,16 +55,22 @@ class EpisodeDriver:
         self.pool = AgentPool(
             run=run, models=self.swarm.subagents, max_subagents=self.swarm.max_subagents
         )
+        staged = None
         if self.decision.mode == "llm":
             results, text, last_stage = await self._llm(run)
+        elif self.decision.mode == "stages":  # the policy acts stage by stage (PARL)
+            staged = StagedEpisode(self, run)
+            results, text, last_stage = await staged()
         else:
             results, text, last_stage = await self._plan(run)
         self.pool.finish_all()
-        if self.decision.mode != "llm":  # an LLM's last turn already was its finish stage
+        if self.decision.mode == "plan":  # LLM and staged episodes record their own finish
             finish = Finish(answered=len(results)).event()
             run.emit("policy.decision", stage=last_stage + 1, **finish)
         answer = self.scenario.merge(results) if text is None else text
         scores = await self.scenario.agrade(answer)
+        if staged is not None:
+            staged.emit_rewards(scores)
         run.set_outcome(
             answer=self.scenario.format_answer(answer) if text is None else text, **scores
         )

@@ -18,15 +18,17 @@ Example::
 from __future__ import annotations
 
 import random
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._api import start_run
 from ..policies import Decision, Heuristic, Observation, Policy, episode_reward
+from ..runtime.backends import Backend
 from ..runtime.budget import Budget
-from ..runtime.clock import check_clock, run_blocking
+from ..runtime.clock import ClockName, run_blocking
+from ..runtime.options import RunOptions, SinkSpec
 from ..runtime.run import Run
-from ..runtime.start import start_run
 from .agents import ContextStrategy
 from .episode import EpisodeDriver, describe
 
@@ -114,6 +116,8 @@ class Swarm:
         learn: bool = True,
         model_options: Mapping[str, Any] | None = None,
         context: ContextStrategy | None = None,
+        backend: Backend | None = None,
+        sinks: Sequence[SinkSpec] = (),
     ) -> None:
         self.policy = policy if policy is not None else Heuristic()
         if not isinstance(self.policy, Policy):
@@ -131,12 +135,17 @@ class Swarm:
                 raise ValueError(f"{name} must be an int ≥ 1, not {value!r}")
         self.orchestrator_model = orchestrator_model
         self.max_subagents = max_subagents
-        self.max_concurrency = max_concurrency
-        self.profile_limits = dict(profile_limits or {})
-        self.budget = budget
-        self.clock = check_clock(clock)
-        self.trace = trace
-        self.seed = seed
+        #: How each episode's run runs (one seed and name per episode are filled in).
+        self.run_options = RunOptions(
+            max_concurrency=max_concurrency,
+            profile_limits=profile_limits or {},
+            budget=budget,
+            clock=clock,  # type: ignore[arg-type]
+            trace=trace,
+            seed=seed,
+            backend=backend,
+            sinks=tuple(sinks),
+        )
         self.max_orchestrator_steps = max_orchestrator_steps
         self.max_subagent_steps = max_subagent_steps
         self.max_single_agent_steps = max_single_agent_steps
@@ -145,6 +154,35 @@ class Swarm:
         self.context = context
         self.last: Episode | None = None
         self._rng = random.Random(seed)
+
+    # -- run options, as attributes ----------------------------------------------------------
+    @property
+    def max_concurrency(self) -> int | None:
+        return self.run_options.max_concurrency
+
+    @property
+    def profile_limits(self) -> dict[str, int]:
+        return dict(self.run_options.profile_limits)
+
+    @property
+    def budget(self) -> Budget | None:
+        return self.run_options.budget
+
+    @property
+    def clock(self) -> ClockName:
+        return self.run_options.clock
+
+    @property
+    def trace(self) -> str | Path | None:
+        return self.run_options.trace
+
+    @property
+    def seed(self) -> int:
+        return self.run_options.seed
+
+    @property
+    def backend(self) -> Backend | None:
+        return self.run_options.backend
 
     def observe(self, scenario: Any) -> Observation:
         return Observation.of(
@@ -164,13 +202,7 @@ class Swarm:
         )
         run = start_run(
             driver=driver,
-            max_concurrency=self.max_concurrency,
-            profile_limits=self.profile_limits,
-            budget=self.budget,
-            clock=self.clock,
-            trace=self.trace,
-            seed=seed,
-            name=f"{self.policy.name}:{scenario.key}",
+            options=self.run_options.replace(seed=seed, name=f"{self.policy.name}:{scenario.key}"),
         )
         self.last = Episode(
             swarm=self, run=run, scenario=scenario, decision=decision, observation=observation

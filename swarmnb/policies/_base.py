@@ -71,11 +71,13 @@ class Decision:
 
     ``mode="plan"``: split the scenario into ``width`` subtasks run by subagents of
     ``profile``; ``mode="llm"``: let ``model`` orchestrate through ``create_subagent`` /
-    ``assign_task``. ``logprob`` is log π(decision | observation); ``probs`` the distribution
+    ``assign_task``; ``mode="stages"``: ask the policy for one action per orchestrator stage
+    (its ``act(StageObservation, rng)``, see :mod:`swarmnb.policies.stages`). ``logprob`` is
+    log π(decision | observation); ``probs`` the distribution
     it was drawn from (arm label → probability), for the trace.
     """
 
-    mode: Literal["plan", "llm"] = "plan"
+    mode: Literal["plan", "llm", "stages"] = "plan"
     width: int = 1
     profile: str | None = None
     model: str | None = None
@@ -83,8 +85,8 @@ class Decision:
     probs: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.mode not in ("plan", "llm"):
-            raise ValueError(f"mode must be 'plan' or 'llm', not {self.mode!r}")
+        if self.mode not in ("plan", "llm", "stages"):
+            raise ValueError(f"mode must be 'plan', 'llm' or 'stages', not {self.mode!r}")
         if isinstance(self.width, bool) or not isinstance(self.width, int) or self.width < 1:
             raise ValueError(f"width must be an int ≥ 1, not {self.width!r}")
 

@@ -16,12 +16,15 @@ Example::
 
 from __future__ import annotations
 
+import json
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
+from .._exceptions import PolicyFileError
 from ._base import Decision, Observation, Policy
 
 __all__ = ["Bandit"]
@@ -122,6 +125,59 @@ class Bandit(Policy):
     def estimates(self, observation: Observation) -> dict[str, tuple[int, float]]:
         """Arm label → (pulls, mean reward), for inspection in a notebook."""
         return {f"{w}/{p}": (s.pulls, s.mean) for (w, p), s in self._table(observation).items()}
+
+    # -- persistence ---------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": "swarmnb.policies.Bandit",
+            "version": 1,
+            "widths": list(self.widths),
+            "profiles": list(self.profiles) if self.profiles is not None else None,
+            "epsilon": self.epsilon,
+            "min_epsilon": self.min_epsilon,
+            "decay": self.decay,
+            "stats": [
+                {"scenario": ctx[0], "size": ctx[1], "width": arm[0], "profile": arm[1],
+                 "pulls": st.pulls, "mean": st.mean}
+                for ctx, table in self._stats.items()
+                for arm, st in table.items()
+            ],
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Bandit:
+        if not isinstance(data, Mapping) or data.get("format") != "swarmnb.policies.Bandit":
+            raise PolicyFileError("not a saved Bandit policy")
+        try:
+            bandit = cls(
+                widths=list(data["widths"]),
+                profiles=data.get("profiles"),
+                epsilon=float(data["epsilon"]),
+                min_epsilon=float(data["min_epsilon"]),
+                decay=float(data["decay"]),
+            )
+            for row in data["stats"]:
+                table = bandit._stats.setdefault((str(row["scenario"]), int(row["size"])), {})
+                table[(int(row["width"]), str(row["profile"]))] = _ArmStats(
+                    pulls=int(row["pulls"]), mean=float(row["mean"])
+                )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PolicyFileError(f"saved Bandit policy is malformed: {exc!r}") from exc
+        return bandit
+
+    def save(self, path: str | Path) -> Path:
+        """Write the arm statistics as JSON; :meth:`load` gives back the same choices."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict()))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Bandit:
+        """Read a bandit written by :meth:`save`; raises :class:`~swarmnb.PolicyFileError`."""
+        from .parl import read_policy_json
+
+        return cls.from_dict(read_policy_json(path))
 
     def __repr__(self) -> str:
         pulls = sum(s.pulls for t in self._stats.values() for s in t.values())

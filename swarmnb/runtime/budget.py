@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .errors import BudgetExceeded
+from .._exceptions import BudgetExceeded
 
 __all__ = ["Budget", "BudgetTracker", "Usage"]
 

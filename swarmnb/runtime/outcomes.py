@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import RetryableError
+from .._exceptions import RetryableError
 
 __all__ = ["describe_error", "is_retryable", "preview"]
 

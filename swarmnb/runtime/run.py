@@ -7,6 +7,11 @@ thread when the caller is already inside a real loop, as in a notebook) for
 ``pause``/``resume``/``cancel``/``set_concurrency`` from any coroutine or thread, read
 ``events``, ``tasks`` and ``metrics``.
 
+The run imports nothing above the runtime. What happens to its events besides the in-memory
+log is decided by whoever starts it (:func:`swarmnb.run_graph`, :class:`swarmnb.Swarm`): they
+:meth:`Run.attach` :class:`~swarmnb.events.EventSink` objects — the JSONL trace and SQLite
+index, the metrics folder, any sink of your own — and the run closes them when it ends.
+
 Example::
 
     run = sn.run_graph(g, work, clock="virtual")   # starts now
@@ -20,27 +25,27 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import datetime as _dt
 import functools
 import gc
 import threading
 import uuid
+import warnings
 from collections.abc import Awaitable, Callable, Generator, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
+from ..events import EventSink
 from ..graph import Task, TaskGraph
-from ..metrics import TASK_COLUMNS, RunFolder
-from ..trace.recorder import JsonlRecorder
-from ..trace.store import index_run
-from ..view import RunView
 from .budget import Budget, BudgetTracker
-from .clock import ClockName
-from .scheduler import COMPLETED, Scheduler
+from .options import RunOptions, check_limit
+from .scheduler import Scheduler
+from .view import RunView
 
-__all__ = ["Driver", "Run", "check_limit"]
+__all__ = ["Driver", "Run", "RunSummary", "check_limit"]
 
 Driver = Callable[["Run"], Awaitable[Any]]
 _FREEZE_HEAP_ABOVE = 20_000  # tasks
@@ -51,22 +56,31 @@ def _new_run_id() -> str:
     return f"r{stamp}-{uuid.uuid4().hex[:8]}"
 
 
-class Run(RunView):
-    """Handle on one run; live until :attr:`status` leaves ``"running"``."""
+class RunSummary(EventSink, Protocol):
+    """A sink that folds the events into the run's metrics and task table as they happen."""
 
-    def __init__(
-        self,
-        *,
-        name: str | None,
-        clock: ClockName,
-        trace_dir: Path | None,
-        options: dict[str, Any],
-    ) -> None:
+    def metrics(self) -> dict[str, Any]: ...
+
+    def task_table(self) -> pd.DataFrame: ...
+
+
+class Run(RunView):
+    """Handle on one run; live until :attr:`status` leaves ``"running"``.
+
+    ``summary``, when given, is attached as the first sink and answers :attr:`metrics` and
+    :attr:`tasks` once the run has ended (without it they are folded from the events).
+    """
+
+    #: The JSONL trace of this run, when a sink records one (set by whoever attaches it).
+    trace_path: Path | None = None
+
+    def __init__(self, *, options: RunOptions, summary: RunSummary | None = None) -> None:
         self.id = _new_run_id()
-        self.name = name or "run"
-        self.clock = clock
-        self.trace_path = trace_dir / f"{self.id}.jsonl" if trace_dir is not None else None
-        self._options = options
+        self.name = options.name or "run"
+        self.clock = options.clock
+        self.options = options
+        self._summary = summary
+        self._sinks: list[EventSink] = [summary] if summary is not None else []
         self._scheduler: Scheduler | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread_id: int | None = None
@@ -80,7 +94,18 @@ class Run(RunView):
         self._async_task: asyncio.Future[Any] | None = None
         self._thread_future: concurrent.futures.Future[Any] | None = None
         self.answer: Any = None
-        self._folder = RunFolder()  # folds events as they happen: metrics at no extra pass
+
+    def attach(self, sink: EventSink) -> None:
+        """Send every event of this run to ``sink`` and close it when the run ends.
+
+        Attach before the run starts (the composition root does); sinks see events from
+        ``run.started`` on, and are closed in the order they were attached.
+        """
+        if self._status != "pending":
+            raise RuntimeError("attach sinks before the run starts")
+        if not isinstance(sink, EventSink):
+            raise TypeError(f"a sink needs on_event(event, line) and close(), not {sink!r}")
+        self._sinks.append(sink)
 
     # -- RunView hooks -----------------------------------------------------------------------
     @property
@@ -107,30 +132,28 @@ class Run(RunView):
 
     @property
     def tasks(self) -> pd.DataFrame:
-        if not self.finished:
+        if not self.finished or self._summary is None:
             return super().tasks
-        rows = [dict(row, deps=list(row["deps"])) for row in self._folder.rows.values()]
-        return pd.DataFrame.from_records(rows, columns=list(TASK_COLUMNS))
+        return self._summary.task_table()
 
     # -- running -----------------------------------------------------------------------------
     async def _main(self, graph: TaskGraph | None, work: Any, driver: Driver | None) -> Run:
-        opts = self._options
+        opts = self.options
         self._loop = asyncio.get_running_loop()
         self._thread_id = threading.get_ident()
         sched = Scheduler(
-            self,
+            self.id,
             work,
-            max_concurrency=opts["max_concurrency"],
-            profile_limits=opts["profile_limits"],
-            budget=BudgetTracker(opts["budget"]),
-            seed=opts["seed"],
-            backoff_base=opts["backoff_base"],
-            backoff_max=opts["backoff_max"],
+            max_concurrency=opts.max_concurrency,
+            profile_limits=dict(opts.profile_limits),
+            budget=BudgetTracker(opts.budget),
+            seed=opts.seed,
+            backoff_base=opts.backoff_base,
+            backoff_max=opts.backoff_max,
+            backend=opts.backend,
         )
-        recorder = JsonlRecorder(self.trace_path) if self.trace_path is not None else None
-        if recorder is not None:
-            sched.bus.add_sink(recorder)
-        sched.bus.subscribe(self._folder.feed)
+        for sink in self._sinks:
+            sched.bus.add_sink(sink)
         with self._lock:
             for subscriber in self._pending_subscribers:
                 sched.bus.subscribe(subscriber)
@@ -138,72 +161,56 @@ class Run(RunView):
             self._scheduler = sched
             self._status = "running"
             controls, self._pending_controls = self._pending_controls, []
-        budget: Budget = opts["budget"] or Budget()
-        deadline = None
+        budget: Budget = opts.budget or Budget()
         # A big graph is a big heap the cyclic GC would rescan over and over while the run adds
         # its own objects; hold what exists now out of its way until the run ends.
         frozen = graph is not None and len(graph) >= _FREEZE_HEAP_ABOVE
         if frozen:
             gc.freeze()
         try:
-            sched.bus.emit(
-                "run.started",
-                {
-                    "name": self.name,
-                    "clock": self.clock,
-                    "max_concurrency": opts["max_concurrency"],
-                    "profile_limits": opts["profile_limits"],
-                    "budget": {
-                        k: getattr(budget, k) for k in ("usd", "tokens", "seconds", "steps")
-                    },
-                    "seed": opts["seed"],
-                    "n_tasks": len(graph) if graph is not None else 0,
-                },
-            )
+            n_tasks = len(graph) if graph is not None else 0
+            sched.bus.emit("run.started", opts.started_fields(name=self.name, n_tasks=n_tasks))
             for control in controls:
                 control()
             if graph is not None:
                 for task in graph:
                     sched.add(task)
             if budget.seconds is not None:
-                deadline = sched.loop.call_later(
-                    budget.seconds,
-                    sched.exhaust,
-                    "seconds",
-                    f"{budget.seconds}s time budget reached",
-                )
+                sched.set_deadline(budget.seconds)
             driver_task = None
             if driver is not None:
-                sched.driver_open = True
+                sched.open_driver()
                 driver_task = sched.loop.create_task(self._drive(driver, sched))
-            sched._after_change()
+            sched.kick()
             await sched.finished
             if driver_task is not None:
                 await driver_task
         except BaseException as exc:
             self._error = exc
-            sched.cancel_requested = True
-            for task in list(sched.running.values()):
-                task.cancel()
+            sched.abort()
             raise
         finally:
             if frozen:
                 gc.unfreeze()
-            if deadline is not None:
-                deadline.cancel()
             status = "failed" if self._error is not None else sched.final_status()
             fields: dict[str, Any] = {"status": status}
             if self._error is not None:
                 fields["error"] = f"{type(self._error).__name__}: {self._error}"
             fields.update(self._outcome)
             sched.bus.emit("run.finished", fields)
-            self._metrics_cache = self._folder.metrics()
+            if self._summary is not None:
+                self._metrics_cache = self._summary.metrics()
             self._status = status
             sched.close()
-            if recorder is not None:
-                recorder.close()
-                self._index()
+            self._close_sinks()
         return self
+
+    def _close_sinks(self) -> None:
+        for sink in self._sinks:
+            try:
+                sink.close()
+            except Exception as exc:  # one broken sink must not hide the run's result
+                warnings.warn(f"closing {sink!r} of run {self.id} failed: {exc}", stacklevel=2)
 
     async def _drive(self, driver: Driver, sched: Scheduler) -> None:
         try:
@@ -214,17 +221,7 @@ class Run(RunView):
             self._error = exc
             sched.cancel()
         finally:
-            sched.driver_open = False
-            sched._after_change()
-
-    def _index(self) -> None:
-        assert self.trace_path is not None
-        try:
-            index_run(self.trace_path.parent / "index.sqlite", self)
-        except Exception as exc:  # the JSONL is the record; the index is a convenience
-            import warnings
-
-            warnings.warn(f"could not index run {self.id} in SQLite: {exc}", stacklevel=2)
+            sched.close_driver()
 
     def subscribe(
         self, subscriber: Callable[[dict[str, Any]], object], *, replay: bool = True
@@ -298,19 +295,11 @@ class Run(RunView):
         """Start no new work until :meth:`resume`; running work goes on."""
         self._paused = True
 
-        def _pause(s: Scheduler) -> None:
-            s.paused = True
-
-        self._control(_pause)
+        self._control(Scheduler.pause)
 
     def resume(self) -> None:
         self._paused = False
-
-        def _resume(s: Scheduler) -> None:
-            s.paused = False
-            s._after_change()
-
-        self._control(_resume)
+        self._control(Scheduler.resume)
 
     def cancel(self) -> None:
         """Cancel running work and everything not started; status becomes ``"cancelled"``."""
@@ -319,13 +308,8 @@ class Run(RunView):
     def set_concurrency(self, limit: int | None) -> None:
         """Change the live limit on running tasks (``None`` for unlimited)."""
         check_limit(limit, "max_concurrency")
-        self._options["max_concurrency"] = limit
-
-        def _set(s: Scheduler) -> None:
-            s.limit = limit if limit is not None else float("inf")
-            s._after_change()
-
-        self._control(_set)
+        self.options = dataclasses.replace(self.options, max_concurrency=limit)
+        self._control(lambda s: s.set_limit(limit))
 
     _paused = False
 
@@ -335,7 +319,7 @@ class Run(RunView):
 
     @property
     def max_concurrency(self) -> int | None:
-        return self._options["max_concurrency"]
+        return self.options.max_concurrency
 
     # -- driving from inside the run (orchestrators) -----------------------------------------
     def submit(self, prompt: str = "", *, id: str, deps: Iterable[str] = (), **fields: Any) -> Task:
@@ -382,11 +366,4 @@ class Run(RunView):
     def results(self) -> dict[str, Any]:
         """Values returned by completed tasks, by id."""
         s = self._scheduler
-        if s is None:
-            return {}
-        return {t.id: s.results[i] for i, t in enumerate(s.tasks) if s.state[i] == COMPLETED}
-
-
-def check_limit(value: Any, name: str) -> None:
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-        raise ValueError(f"{name} must be an int ≥ 1 or None, not {value!r}")
+        return s.completed_results() if s is not None else {}

@@ -12,27 +12,29 @@ States move one way::
                            ↑                  ├→ BACKOFF ─delay→ READY   (retryable fault)
                            │                  ├→ FAILED  ⇒ descendants SKIPPED
                                               └→ CANCELLED
+
+The scheduler is the only owner of task state. Where an attempt's work executes is the
+backend's business (:mod:`swarmnb.runtime.backends`); what happens to the events is the sinks'
+(:class:`~swarmnb.events.EventSink`). :class:`~swarmnb.Run` steers it through the small public
+surface under "control": ``kick``, ``pause``, ``resume``, ``set_limit``, ``cancel``,
+``abort``, ``open_driver``/``close_driver``, ``set_deadline``, ``completed_results``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import inspect
 import random
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .._exceptions import BudgetExceeded, GraphError, TaskFailed, TaskTimeout
 from ..events import EventBus
 from ..graph import Task
+from .backends import Backend, LocalBackend
 from .budget import BudgetTracker, Usage
 from .context import Context
-from .errors import BudgetExceeded, GraphError, TaskFailed, TaskTimeout
 from .outcomes import describe_error, is_retryable, preview
-
-if TYPE_CHECKING:
-    from .run import Run
 
 __all__ = ["Scheduler"]
 
@@ -47,7 +49,7 @@ class Scheduler:
 
     def __init__(
         self,
-        run: Run,
+        run_id: str,
         work: Callable[..., Any] | None,
         *,
         max_concurrency: int | None,
@@ -56,9 +58,9 @@ class Scheduler:
         seed: int,
         backoff_base: float,
         backoff_max: float,
+        backend: Backend | None = None,
     ) -> None:
-        self.run = run
-        self.run_id = run.id
+        self.run_id = run_id
         self.work = work
         self.limit = max_concurrency if max_concurrency is not None else float("inf")
         self.profile_limits = profile_limits
@@ -71,7 +73,7 @@ class Scheduler:
         self.loop = asyncio.get_running_loop()
         self._loop_time = self.loop.time
         self._t0 = self._loop_time()
-        self.bus: EventBus = EventBus(run.id, time_fn=self.now)
+        self.bus: EventBus = EventBus(run_id, time_fn=self.now)
 
         self.tasks: list[Task] = []
         self.index: dict[str, int] = {}
@@ -97,8 +99,15 @@ class Scheduler:
         self._exceeded_emitted = False
         self._cost_done = 0.0
         self._attempts_done = 0
-        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
-        self._async_cache: dict[Callable[..., Any], bool] = {}
+        self._deadline: asyncio.TimerHandle | None = None
+        self._owns_backend = backend is None
+        if backend is None:
+            backend = LocalBackend(max_workers=int(min(self.limit, 64)))
+        self.backend: Backend = backend
+        # Coroutine work already known to run inline on a local backend skips the extra frame.
+        self._async_cache: dict[Callable[..., Any], bool] = (
+            backend._async_cache if type(backend) is LocalBackend else {}
+        )
 
     # -- time and lookup ---------------------------------------------------------------------
     def now(self) -> float:
@@ -219,27 +228,6 @@ class Scheduler:
         self.bus.emit("task.started", fields)
         self.running[i] = self.loop.create_task(self._attempt(i, Context(self, task, attempt)))
 
-    def _is_async(self, fn: Callable[..., Any]) -> bool:
-        known = self._async_cache.get(fn)
-        if known is None:
-            call = getattr(fn, "__call__", None)  # noqa: B004 — async __call__ on objects
-            known = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call)
-            self._async_cache[fn] = known
-        return known
-
-    async def _call(self, fn: Callable[..., Any], task: Task, ctx: Context) -> Any:
-        if self._is_async(fn):
-            return await fn(task, ctx)
-        if self._executor is None:
-            workers = int(min(self.limit, 64))
-            self._executor = concurrent.futures.ThreadPoolExecutor(
-                workers, thread_name_prefix="swarmnb-work"
-            )
-        result = await self.loop.run_in_executor(self._executor, fn, task, ctx)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
-
     async def _attempt(self, i: int, ctx: Context) -> None:
         task = ctx.task
         fn = task.work or self.work
@@ -248,11 +236,11 @@ class Scheduler:
                 if self._async_cache.get(fn):  # the common case, without an extra frame
                     result = await fn(task, ctx)  # type: ignore[misc]
                 else:
-                    result = await self._call(fn, task, ctx)  # type: ignore[arg-type]
+                    result = await self.backend.run(fn, task, ctx)  # type: ignore[arg-type]
             else:
                 try:
                     async with asyncio.timeout(task.timeout):
-                        result = await self._call(fn, task, ctx)  # type: ignore[arg-type]
+                        result = await self.backend.run(fn, task, ctx)  # type: ignore[arg-type]
                 except TimeoutError as exc:
                     if isinstance(exc, TaskTimeout):
                         raise
@@ -397,6 +385,47 @@ class Scheduler:
         status = STATE_NAMES[self.state[i]]
         raise TaskFailed(task_id, status, self.reasons.get(i, status))
 
+    # -- control (the surface Run uses) -------------------------------------------------------
+    def kick(self) -> None:
+        """Start what can start and notice whether the run is over."""
+        self._after_change()
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+        self._after_change()
+
+    def set_limit(self, limit: int | None) -> None:
+        self.limit = limit if limit is not None else float("inf")
+        self._after_change()
+
+    def open_driver(self) -> None:
+        """A driver (an orchestrator) may still add tasks: the run must not end yet."""
+        self.driver_open = True
+
+    def close_driver(self) -> None:
+        self.driver_open = False
+        self._after_change()
+
+    def abort(self) -> None:
+        """The run itself failed: cancel running attempts without further events."""
+        self.cancel_requested = True
+        for task in list(self.running.values()):
+            task.cancel()
+
+    def set_deadline(self, seconds: float) -> None:
+        """Exhaust the ``seconds`` budget after ``seconds`` on the run's clock."""
+        self._deadline = self.loop.call_later(
+            seconds, self.exhaust, "seconds", f"{seconds}s time budget reached"
+        )
+
+    def completed_results(self) -> dict[str, Any]:
+        """Values returned by completed tasks, by id."""
+        state, results = self.state, self.results
+        return {t.id: results[i] for i, t in enumerate(self.tasks) if state[i] == COMPLETED}
+
     # -- budget, control, finishing ----------------------------------------------------------
     def spend(self, usage: Usage) -> None:
         resource = self.budget.spend(usage)
@@ -466,5 +495,7 @@ class Scheduler:
         return "failed" if self.any_failed else "completed"
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._deadline is not None:
+            self._deadline.cancel()
+        if self._owns_backend:
+            self.backend.close()

@@ -20,7 +20,7 @@ Example::
 
 from __future__ import annotations
 
-from ..runtime.errors import CommandNotFound, SandboxError, WorkspaceError
+from .._exceptions import CommandNotFound, SandboxError, WorkspaceError
 from ._confine import CONFINEMENTS, available
 from ._result import LIMITS, SandboxResult
 from ._run import DEFAULT_HIDDEN, run, run_sync

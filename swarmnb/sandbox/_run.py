@@ -11,8 +11,8 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from .._exceptions import CommandNotFound, SandboxError, WorkspaceError
 from ..runtime.clock import run_blocking
-from ..runtime.errors import CommandNotFound, SandboxError, WorkspaceError
 from ._confine import CONFINEMENTS, available, plan
 from ._result import SandboxResult, classify
 

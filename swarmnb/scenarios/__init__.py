@@ -6,7 +6,9 @@ models consult (its marker is in every prompt the scenario writes).
 
 - :class:`WideSearch` — fill a table of N companies × attributes (item-F1, row-F1, success);
 - :class:`DeepSearch` — follow a chain of lookups (little to parallelise);
-- :class:`MixedCoding` — implement a DAG of modules whose tests really run.
+- :class:`MixedCoding` — implement a DAG of modules whose tests really run;
+- :class:`CodingTask` — one function with a reference solution and pytest tests, for team
+  workflows: :func:`coding_tasks` (the in-repo set), :func:`humaneval_tasks` (HumanEval).
 
 Example::
 
@@ -24,12 +26,14 @@ from __future__ import annotations
 from ._base import Scenario, ScenarioError, ScenarioOracle, Subtask
 from ._play import ORCHESTRATOR_TOOLS, Playthrough, play
 from ._tools import ToolError
+from .codetasks import CodingTask, coding_tasks, extract_code, humaneval_tasks
 from .coding import MixedCoding
 from .deep import DeepSearch
 from .wide import WideSearch
 
 __all__ = [
     "ORCHESTRATOR_TOOLS",
+    "CodingTask",
     "DeepSearch",
     "MixedCoding",
     "Playthrough",
@@ -39,5 +43,8 @@ __all__ = [
     "Subtask",
     "ToolError",
     "WideSearch",
+    "coding_tasks",
+    "extract_code",
+    "humaneval_tasks",
     "play",
 ]

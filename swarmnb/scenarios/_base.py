@@ -25,8 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .._exceptions import ScenarioError
 from ..oracle import SimReply, marker, register_oracle
-from ..runtime.errors import SwarmError
 from ._conversation import Conversation, tool_names
 from ._tools import ToolError, ToolSpec
 
@@ -45,10 +45,6 @@ __all__ = [
 
 _RESULT_BLOCK = re.compile(r"<<<result subtask=(\S+?)>>>\n(.*?)\n<<<end result>>>", re.DOTALL)
 MERGE_HEADER = "Combine the partial results below into the final answer."
-
-
-class ScenarioError(SwarmError, ValueError):
-    """A scenario was built or asked for something with invalid parameters."""
 
 
 def render_results(results: Mapping[str, str]) -> str:

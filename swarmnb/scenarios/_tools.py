@@ -22,22 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..runtime.errors import SwarmError
+from .._exceptions import ToolError
 
 __all__ = ["ToolError", "ToolSpec"]
-
-
-class ToolError(SwarmError):
-    """A tool was called by a name the scenario does not have, or with bad arguments.
-
-    Agent loops should hand the message back to the model as the tool's result (for example
-    ``"Error: " + str(exc)``) so it can correct the call; the scenario oracles treat a tool
-    result starting with ``Error`` as a failed call.
-    """
-
-    def __init__(self, message: str, *, tool: str | None = None) -> None:
-        super().__init__(message)
-        self.tool = tool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

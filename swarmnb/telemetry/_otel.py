@@ -113,6 +113,13 @@ class OTelSink:
             name, context=ctx, kind=SpanKind.INTERNAL, start_time=start, attributes=attrs
         )
 
+    # -- as an event sink (run_graph(..., sinks=[this])) ------------------------------------
+    def on_event(self, event: Mapping[str, Any], line: str) -> None:
+        self(event)
+
+    def close(self) -> None:
+        """Nothing to release: spans and metrics close with the run's own events."""
+
     # -- the subscriber ----------------------------------------------------------------------
     def __call__(self, event: Mapping[str, Any]) -> None:
         kind = event.get("kind", "")

@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import threading
 from collections import Counter as _Tally
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 __all__ = ["PrometheusMetrics", "prometheus_sink"]
 
@@ -62,36 +63,38 @@ _AGENT_KIND_STATE = {
 
 
 class PrometheusMetrics:
-    """Event subscriber keeping Prometheus metrics; ``render()`` gives the text format."""
+    """Event subscriber keeping Prometheus metrics; ``render()`` gives the text format.
+
+    Per event it only updates plain counts under one lock; the metric families are built when
+    scraped (a custom collector), so a run emitting thousands of events a second pays next to
+    nothing for being watched.
+    """
 
     def __init__(self, *, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
-        r = self.registry
-        self.tasks = Gauge("swarmnb_tasks", "Tasks now in each state", ["state"], registry=r)
-        self.retries = Counter("swarmnb_task_retries", "Task attempts retried", registry=r)
-        self.queue_depth = Gauge("swarmnb_queue_depth", "Tasks waiting to start", registry=r)
-        self.model_calls = Counter(
-            "swarmnb_model_calls", "Model replies received", ["model"], registry=r
-        )
-        self.tokens = Counter("swarmnb_tokens", "Tokens used", ["direction"], registry=r)
-        self.cost = Counter("swarmnb_cost_usd", "Dollars spent (sim: simulated)", registry=r)
-        self.tool_calls = Counter("swarmnb_tool_calls", "Tool calls", ["tool", "ok"], registry=r)
-        self.agents = Gauge("swarmnb_agents", "Agents by health", ["health"], registry=r)
-        self.restarts = Counter("swarmnb_agent_restarts", "Agent restarts", registry=r)
-        self.runs = Gauge("swarmnb_runs", "Runs by status", ["status"], registry=r)
-        for state in _TASK_STATES:
-            self.tasks.labels(state)
-        for state in _AGENT_STATES:
-            self.agents.labels(state)
         self._lock = threading.Lock()
         self._task_state: dict[tuple[str, str], str] = {}
         self._agent_state: dict[tuple[str, str], str] = {}
         self._run_status: dict[str, str] = {}
         self._task_counts: _Tally[str] = _Tally()
         self._agent_counts: _Tally[str] = _Tally()
+        self._model_calls: _Tally[str] = _Tally()
+        self._tool_calls: _Tally[tuple[str, str]] = _Tally()
+        self._tokens = {"in": 0, "out": 0}
+        self._cost = 0.0
+        self._retries = 0
+        self._restarts = 0
+        self.registry.register(self)
 
     def __repr__(self) -> str:
         return f"<PrometheusMetrics runs={len(self._run_status)} tasks={len(self._task_state)}>"
+
+    # -- as an event sink (run_graph(..., sinks=[this])) ------------------------------------
+    def on_event(self, event: Mapping[str, Any], line: str) -> None:
+        self(event)
+
+    def close(self) -> None:
+        """Nothing to release: spans and metrics close with the run's own events."""
 
     def __call__(self, event: Mapping[str, Any]) -> None:
         kind = event.get("kind", "")
@@ -99,57 +102,82 @@ class PrometheusMetrics:
         with self._lock:
             state = _TASK_KIND_STATE.get(kind)
             if state is not None:
-                self._move_task((run, str(event.get("task"))), state)
+                key = (run, str(event.get("task")))
+                old = self._task_state.get(key)
+                if old != state:
+                    if old is not None:
+                        self._task_counts[old] -= 1
+                    self._task_state[key] = state
+                    self._task_counts[state] += 1
                 if kind == "task.retrying":
-                    self.retries.inc()
+                    self._retries += 1
                 return
             agent_state = _AGENT_KIND_STATE.get(kind)
             if agent_state is not None:
-                self._move_agent((run, str(event.get("agent"))), agent_state)
+                key = (run, str(event.get("agent")))
+                old = self._agent_state.get(key)
+                if old != agent_state:
+                    if old is not None:
+                        self._agent_counts[old] -= 1
+                    self._agent_state[key] = agent_state
+                    self._agent_counts[agent_state] += 1
                 if kind == "agent.restarted":
-                    self.restarts.inc()
+                    self._restarts += 1
             elif kind == "model.call":
-                self.model_calls.labels(str(event.get("model", ""))).inc()
-                self.tokens.labels("in").inc(int(event.get("tokens_in", 0) or 0))
-                self.tokens.labels("out").inc(int(event.get("tokens_out", 0) or 0))
-                self.cost.inc(max(0.0, float(event.get("cost_usd", 0.0) or 0.0)))
+                self._model_calls[str(event.get("model", ""))] += 1
+                self._tokens["in"] += int(event.get("tokens_in", 0) or 0)
+                self._tokens["out"] += int(event.get("tokens_out", 0) or 0)
+                self._cost += max(0.0, float(event.get("cost_usd", 0.0) or 0.0))
             elif kind == "tool.call":
                 ok = "false" if event.get("ok") is False else "true"
-                self.tool_calls.labels(str(event.get("tool", "")), ok).inc()
-            elif kind == "run.started":
-                self._move_run(run, "running")
-            elif kind == "run.finished":
-                self._move_run(run, str(event.get("status", "finished")))
+                self._tool_calls[(str(event.get("tool", "")), ok)] += 1
+            elif kind in ("run.started", "run.finished"):
+                status = "running" if kind == "run.started" else str(event.get("status", ""))
+                self._run_status[run] = status
 
-    def _move_task(self, key: tuple[str, str], state: str) -> None:
-        old = self._task_state.get(key)
-        if old == state:
-            return
-        if old is not None:
-            self._task_counts[old] -= 1
-            self.tasks.labels(old).set(self._task_counts[old])
-        self._task_state[key] = state
-        self._task_counts[state] += 1
-        self.tasks.labels(state).set(self._task_counts[state])
-        self.queue_depth.set(self._task_counts["queued"] + self._task_counts["backoff"])
-
-    def _move_agent(self, key: tuple[str, str], state: str) -> None:
-        old = self._agent_state.get(key)
-        if old == state:
-            return
-        if old is not None:
-            self._agent_counts[old] -= 1
-            self.agents.labels(old).set(self._agent_counts[old])
-        self._agent_state[key] = state
-        self._agent_counts[state] += 1
-        self.agents.labels(state).set(self._agent_counts[state])
-
-    def _move_run(self, run: str, status: str) -> None:
-        old = self._run_status.get(run)
-        if old is not None:
-            self.runs.labels(old).dec()
-        self._run_status[run] = status
-        self.runs.labels(status).inc()
+    def collect(self) -> Iterator[Metric]:
+        """The metric families now (prometheus-client's collector protocol)."""
+        with self._lock:
+            tasks = GaugeMetricFamily("swarmnb_tasks", "Tasks now in each state", labels=["state"])
+            for state in _TASK_STATES:
+                tasks.add_metric([state], self._task_counts[state])
+            depth = self._task_counts["queued"] + self._task_counts["backoff"]
+            agents = GaugeMetricFamily("swarmnb_agents", "Agents by health", labels=["health"])
+            for health in _AGENT_STATES:
+                agents.add_metric([health], self._agent_counts[health])
+            runs = GaugeMetricFamily("swarmnb_runs", "Runs by status", labels=["status"])
+            for status, n in sorted(_Tally(self._run_status.values()).items()):
+                runs.add_metric([status], n)
+            models = CounterMetricFamily(
+                "swarmnb_model_calls", "Model replies received", labels=["model"]
+            )
+            for model, n in sorted(self._model_calls.items()):
+                models.add_metric([model], n)
+            tokens = CounterMetricFamily("swarmnb_tokens", "Tokens used", labels=["direction"])
+            for direction, n in self._tokens.items():
+                tokens.add_metric([direction], n)
+            tools = CounterMetricFamily("swarmnb_tool_calls", "Tool calls", labels=["tool", "ok"])
+            for (tool, ok), n in sorted(self._tool_calls.items()):
+                tools.add_metric([tool, ok], n)
+            families: list[Metric] = [
+                tasks,
+                CounterMetricFamily(
+                    "swarmnb_task_retries", "Task attempts retried", value=self._retries
+                ),
+                GaugeMetricFamily("swarmnb_queue_depth", "Tasks waiting to start", value=depth),
+                models,
+                tokens,
+                CounterMetricFamily(
+                    "swarmnb_cost_usd", "Dollars spent (sim: simulated)", value=self._cost
+                ),
+                tools,
+                agents,
+                CounterMetricFamily(
+                    "swarmnb_agent_restarts", "Agent restarts", value=self._restarts
+                ),
+                runs,
+            ]
+        yield from families
 
     def render(self) -> bytes:
         """The metrics in Prometheus' text exposition format."""

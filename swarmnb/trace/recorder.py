@@ -1,15 +1,13 @@
 """Append a run's events to a JSONL file, one event per line.
 
-The recorder is an event-bus sink: it receives each event already encoded and appends it
-through a large buffer, flushing at least every quarter second of real time and when the run
-ends, so a crash loses at most the last few hundred milliseconds of events.
+The recorder is an :class:`~swarmnb.events.EventSink`: it receives each event already encoded
+and appends it through a large buffer, flushing at least every quarter second of real time and
+when the run ends, so a crash loses at most the last few hundred milliseconds of events.
 
 Example::
 
     recorder = JsonlRecorder(Path("runs/r1.jsonl"))
-    bus.add_sink(recorder)
-    ...
-    recorder.close()
+    run = await sn.run_graph(g, work, trace=None, sinks=[recorder])   # closed with the run
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..events import decode_event
+from ..events import Event, decode_event
 
 __all__ = ["JsonlRecorder", "read_events"]
 
@@ -27,7 +25,7 @@ _CHECK_EVERY = 256
 
 
 class JsonlRecorder:
-    """Writes encoded events as lines; call it with each line."""
+    """Writes encoded events as lines: an event sink (or call it with each line)."""
 
     __slots__ = ("_count", "_file", "_last_flush", "path")
 
@@ -38,6 +36,15 @@ class JsonlRecorder:
         self._last_flush = time.monotonic()
 
     def __call__(self, line: str) -> None:
+        self._file.write(line + "\n")
+        self._count += 1
+        if self._count % _CHECK_EVERY == 0:
+            now = time.monotonic()
+            if now - self._last_flush >= _FLUSH_EVERY_S:
+                self._file.flush()
+                self._last_flush = now
+
+    def on_event(self, event: Event, line: str) -> None:
         self._file.write(line + "\n")
         self._count += 1
         if self._count % _CHECK_EVERY == 0:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..view import RunView
+from ..runtime.view import RunView
 from .recorder import read_events
 
 __all__ = ["ReplayedRun", "replay"]

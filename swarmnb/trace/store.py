@@ -27,7 +27,7 @@ from ..metrics import fold
 from .recorder import read_events
 
 if TYPE_CHECKING:
-    from ..view import RunView
+    from ..runtime.view import RunView
 
 __all__ = ["index_run", "runs"]
 

@@ -18,5 +18,13 @@ from .cost import CostView
 from .dashboard import Dashboard
 from .task_graph import TaskGraphView
 from .timeline import TimelineView
+from .training import TrainingDashboard
 
-__all__ = ["AgentPoolView", "CostView", "Dashboard", "TaskGraphView", "TimelineView"]
+__all__ = [
+    "AgentPoolView",
+    "CostView",
+    "Dashboard",
+    "TaskGraphView",
+    "TimelineView",
+    "TrainingDashboard",
+]

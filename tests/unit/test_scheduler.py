@@ -240,7 +240,7 @@ def test_empty_graph_completes():
 
 
 def test_driver_submits_tasks_and_awaits_results():
-    from swarmnb.runtime import start_run
+    from swarmnb._api import start_run
     from swarmnb.runtime.clock import run_in_new_loop
 
     async def work(task, ctx):

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import swarmnb as sn
+from swarmnb._api import start_run
 from swarmnb.metrics import compute_metrics, fold_tasks
 from swarmnb.trace.recorder import read_events
 from swarmnb.ui import AgentPoolView, CostView, Dashboard, TaskGraphView, TimelineView
@@ -318,7 +319,7 @@ async def test_tasks_added_while_running_extend_the_graph() -> None:
         run.submit("merge", id="merge", deps=[f"s{i}" for i in range(5)])
         await run.result("merge")
 
-    run = sn.runtime.start_run(work=work, driver=driver, clock="virtual", trace=None)
+    run = start_run(work=work, driver=driver, clock="virtual", trace=None)
     dash = run.dashboard(interval=0.02)
     await asyncio.wait_for(_wait(run), 60)
     deadline = time.monotonic() + 10

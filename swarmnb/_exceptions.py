@@ -1,0 +1,280 @@
+"""Every exception swarmnb raises, in one place.
+
+Each derives from :class:`SwarmError`, so ``except sn.SwarmError`` catches them all, and from
+the built-in it behaves like, so the usual idioms keep working (a :class:`GraphError` is also
+a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
+
+    SwarmError
+    ├── GraphError (ValueError)            bad graph: cycle, unknown or duplicate id
+    ├── RetryableError                     a transient fault; the scheduler retries the task
+    │   ├── TaskTimeout (TimeoutError)     an attempt ran past its ``timeout``
+    │   ├── AgentCrashed                   the agent running an attempt crashed (the swarm
+    │                                      service's supervised pools): retried elsewhere
+    │   └── TransientModelError            (also a ModelError, below) 429/5xx/timeouts
+    │                                      outlasted the call's retries: the task retries
+    ├── TaskFailed                         awaiting the result of a task that did not complete
+    ├── BudgetExceeded                     a unit of work would pass the run's budget
+    ├── CapabilityDenied (PermissionError) an agent used a tool it was not granted
+    ├── ModelError                         a model call failed for good
+    │   ├── StructuredOutputError          output still invalid after the repair attempts
+    │   ├── TransientModelError            (see RetryableError above)
+    │   ├── UnknownSimModel (LookupError)  a ``sim/…`` model string names no sim profile
+    │   └── ContextOverflow (ValueError)   a prompt longer than the profile's context window
+    ├── InvalidOutput (ValueError)         one reply that cannot be used as is; carries the
+    │                                      repair turn (the completion loop catches it)
+    ├── AgentLimitReached                  the swarm already has ``max_subagents`` subagents
+    ├── StepLimitReached                   an agent used all its steps without an answer
+    ├── ToolError                          unknown tool or bad arguments (handed back to the
+    │                                      model as the tool result)
+    ├── ScenarioError (ValueError)         a scenario built or asked with invalid parameters
+    ├── PolicyFileError (ValueError)       a policy file that is missing, not JSON or not a policy
+    ├── CheckpointError (ValueError)       a training checkpoint that cannot be resumed from
+    ├── TrainingConfigError (ValueError)   bad training settings: λ < 0, an empty curriculum, …
+    ├── CalibrationError (ValueError)      traces cannot give a sim profile: no model calls,
+    │                                      several models and none named (swarmnb.models)
+    ├── SwarmConflict (ValueError)         a service request that does not fit the swarm's
+    │                                      state: closed, duplicate or unknown task ids (409)
+    ├── ServiceError (RuntimeError)        the swarm service answered an error (sn.Client):
+    │                                      ``status``, ``detail``, ``retry_after``
+    ├── SandboxError (RuntimeError)        untrusted code could not be run as asked (sandbox)
+    │   ├── WorkspaceError (NotADirectoryError)  the workspace is missing or not a directory
+    │   └── CommandNotFound (FileNotFoundError)  the command does not exist
+    ├── NotCodeError (ValueError)          a model reply that should hold code holds none
+    ├── RequirementError (ValueError)      a team workflow got an empty or unusable request
+    └── GitError (RuntimeError)            a git command of a team workflow failed (workflows)
+
+Work functions raise :class:`RetryableError` to ask for a retry; any other exception fails the
+task at once and skips its descendants.
+
+Example::
+
+    try:
+        g.validate()
+    except sn.GraphError as exc:
+        print(exc.nodes)       # the task ids on the cycle
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "AgentCrashed",
+    "AgentLimitReached",
+    "BudgetExceeded",
+    "CalibrationError",
+    "CapabilityDenied",
+    "CheckpointError",
+    "CommandNotFound",
+    "ContextOverflow",
+    "GitError",
+    "GraphError",
+    "InvalidOutput",
+    "ModelError",
+    "NotCodeError",
+    "PolicyFileError",
+    "RequirementError",
+    "RetryableError",
+    "SandboxError",
+    "ScenarioError",
+    "ServiceError",
+    "StepLimitReached",
+    "StructuredOutputError",
+    "SwarmConflict",
+    "SwarmError",
+    "TaskFailed",
+    "TaskTimeout",
+    "ToolError",
+    "TrainingConfigError",
+    "TransientModelError",
+    "UnknownSimModel",
+    "WorkspaceError",
+]
+
+
+class SwarmError(Exception):
+    """Base class of every error swarmnb raises on purpose."""
+
+
+class GraphError(SwarmError, ValueError):
+    """The task graph is malformed.
+
+    ``nodes`` lists the task ids involved (the cycle, the unknown dependency, …) so a caller
+    can point at them.
+    """
+
+    def __init__(self, message: str, *, nodes: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.nodes = tuple(nodes)
+
+
+class RetryableError(SwarmError):
+    """A transient fault: the scheduler retries the task with backoff.
+
+    ``retry_after`` (seconds), when given, replaces the computed backoff — use it for a
+    provider's ``Retry-After`` header.
+
+    Example::
+
+        async def work(task, ctx):
+            if flaky():
+                raise sn.RetryableError("upstream hiccup", retry_after=2.0)
+    """
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TaskTimeout(RetryableError, TimeoutError):
+    """An attempt ran longer than its task's ``timeout``."""
+
+
+class AgentCrashed(RetryableError):
+    """The agent running an attempt crashed; the task is retried on another agent."""
+
+
+class TaskFailed(SwarmError):
+    """The awaited task ended without completing (failed, skipped or cancelled)."""
+
+    def __init__(self, task_id: str, status: str, reason: str) -> None:
+        super().__init__(f"task {task_id!r} {status}: {reason}")
+        self.task_id = task_id
+        self.status = status
+        self.reason = reason
+
+
+class BudgetExceeded(SwarmError):
+    """Starting this unit of work would pass the run's budget.
+
+    ``resource`` names the exhausted budget: ``"usd"``, ``"tokens"``, ``"seconds"`` or
+    ``"steps"``.
+    """
+
+    def __init__(self, message: str, *, resource: str = "usd") -> None:
+        super().__init__(message)
+        self.resource = resource
+
+
+class CapabilityDenied(SwarmError, PermissionError):
+    """An agent called a tool outside the capabilities it was granted."""
+
+
+class ModelError(SwarmError):
+    """A model call failed for good (after retries, or with a non-transient error)."""
+
+
+class StructuredOutputError(ModelError):
+    """The model's output did not validate against the schema after every repair."""
+
+
+class TransientModelError(ModelError, RetryableError):
+    """A model call kept failing with a transient fault (429, 5xx, timeout) after its retries.
+
+    It is a :class:`ModelError` (the call failed) and a :class:`RetryableError` (the scheduler
+    may retry the whole task later, after ``retry_after`` seconds when the provider said so).
+    """
+
+
+class UnknownSimModel(ModelError, LookupError):
+    """The model string names no sim profile."""
+
+
+class ContextOverflow(ModelError, ValueError):
+    """The prompt is longer than the profile's context window."""
+
+
+class InvalidOutput(SwarmError, ValueError):
+    """A reply that cannot be used as is; ``repair`` holds the messages that ask for a fix."""
+
+    def __init__(self, problems: Sequence[str], repair: list[dict[str, Any]]) -> None:
+        self.problems = list(problems)
+        self.repair = repair
+        super().__init__("; ".join(self.problems))
+
+
+class AgentLimitReached(SwarmError):
+    """The swarm already has ``max_subagents`` subagents."""
+
+
+class StepLimitReached(SwarmError):
+    """An agent used all its steps without giving a final answer."""
+
+
+class ToolError(SwarmError):
+    """A tool was called by a name the scenario does not have, or with bad arguments.
+
+    Agent loops should hand the message back to the model as the tool's result (for example
+    ``"Error: " + str(exc)``) so it can correct the call; the scenario oracles treat a tool
+    result starting with ``Error`` as a failed call.
+    """
+
+    def __init__(self, message: str, *, tool: str | None = None) -> None:
+        super().__init__(message)
+        self.tool = tool
+
+
+class ScenarioError(SwarmError, ValueError):
+    """A scenario was built or asked for something with invalid parameters."""
+
+
+class SandboxError(SwarmError, RuntimeError):
+    """Untrusted code could not be run as asked (for example a confinement that is missing)."""
+
+
+class WorkspaceError(SandboxError, NotADirectoryError):
+    """The sandbox workspace does not exist or is not a directory."""
+
+
+class CommandNotFound(SandboxError, FileNotFoundError):
+    """The command to run in the sandbox does not exist (nothing was started)."""
+
+
+class CalibrationError(SwarmError, ValueError):
+    """The traces cannot be calibrated: no model calls, too few, or several models unnamed.
+
+    ``models`` lists the models the traces hold calls to (pick one with ``model=``).
+    """
+
+    def __init__(self, message: str, *, models: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.models = tuple(models)
+
+
+class PolicyFileError(SwarmError, ValueError):
+    """A saved policy that cannot be loaded: no such file, not JSON, or not that policy's format."""
+
+
+class CheckpointError(SwarmError, ValueError):
+    """A training checkpoint that cannot be resumed from (missing, truncated or foreign)."""
+
+
+class TrainingConfigError(SwarmError, ValueError):
+    """Training settings that cannot work: a negative λ, an empty curriculum, a bad size."""
+
+
+class SwarmConflict(SwarmError, ValueError):
+    """A swarm-service request that does not fit the swarm's state (HTTP 409)."""
+
+
+class ServiceError(SwarmError, RuntimeError):
+    """The swarm service answered with an error status; ``status`` and ``detail`` say which."""
+
+    def __init__(self, status: int, detail: Any, retry_after: float | None = None) -> None:
+        super().__init__(f"HTTP {status}: {detail}")
+        self.status = status
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+class NotCodeError(SwarmError, ValueError):
+    """A model reply that should hold code holds none (or it does not parse)."""
+
+
+class RequirementError(SwarmError, ValueError):
+    """A team workflow got an empty or unusable requirement, proposal or goal."""
+
+
+class GitError(SwarmError, RuntimeError):
+    """A git command of a team workflow failed; the message carries git's own words."""
