@@ -140,7 +140,8 @@ def _bench(args: argparse.Namespace) -> int:
     models = [*options.get("subagents", {}).values(), args.orchestrator]
     sim = args.clock == "virtual" and all(m.startswith("sim/") for m in models if m)
     what = "sim models on the virtual clock (figures are simulations)" if sim else "real models"
-    print(f"swarmnb bench: size={args.size}, {len(seeds)} seeds, jobs={args.jobs}, {what} → {out}")
+    plan = "sweep plan" if args.experiment == "sensitivity" else f"{len(seeds)} seeds"
+    print(f"swarmnb bench: size={args.size}, {plan}, jobs={args.jobs}, {what} → {out}")
     if args.experiment in ("compare", "all"):
         bench = sn.bench.benchmark(
             _names(args.scenarios), _names(args.policies), seeds, args.clock, size=args.size,

@@ -287,7 +287,7 @@ def write_sensitivity(sens: Any, out: str | Path, *, formats: Sequence[str]) -> 
     settings = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in sens.settings.items())
     sections.append(("Settings", f"<table class='table'>{settings}</table>"))
     page = render_html("swarmnb — sensitivity to the simulator's assumptions", sections,
-                       notes=[SIM_NOTE])  # fmt: skip
+                       notes=[sens.headline(), SIM_NOTE])  # fmt: skip
     written["sensitivity.html"] = out / "sensitivity.html"
     written["sensitivity.html"].write_text(page, encoding="utf-8")
     return written

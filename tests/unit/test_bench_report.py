@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -145,7 +146,7 @@ def test_every_report_opens_with_the_sensitivity_finding_and_published_figures(
 
     page = written["report.html"].read_text()
     body = page.split("</h1>", 1)[1]
-    assert body.index(SENSITIVITY_HEADLINE) < body.index("<h2>")
+    assert body.index(html.escape(SENSITIVITY_HEADLINE)) < body.index("<h2>")
     for source in ("2602.02276", "multi-agent-research-system", "2312.04511"):
         assert source in page
     assert "79.0 vs 72.7" in page and "+90.2%" in page and "up to 3.7× faster" in page
