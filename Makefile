@@ -38,6 +38,7 @@ browser-deps: system-deps
 ## test: lint, unit/property/integration tests, browser tests and every notebook
 test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check swarmnb tests benchmarks
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests --nbval notebooks \
 	  --nbval-sanitize-with tests/notebooks/sanitize.cfg --timeout 900
 
@@ -51,6 +52,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/virtual_clock.py
 	$(PY) benchmarks/dashboard_overhead.py
 	$(PY) benchmarks/swarm_vs_single.py --jobs 2
+	$(PY) benchmarks/scale.py
 	$(PY) -m swarmnb bench --size full --experiment all --out reports/bench --jobs 2
 
 lint: $(STAMP)

@@ -196,6 +196,15 @@ async def drive(base: str, args: argparse.Namespace) -> dict[str, Any]:
     return {"load": load, "elapsed": t1 - t0, "metrics": metrics, "infos": infos}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), or NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -252,6 +261,11 @@ def report(out: dict[str, Any], args: argparse.Namespace) -> None:
         "(first submit → all swarms done; target ≥ 450)"
     )
     print(f"  attempts / retries     {attempts:,} / {retries:,}")
+    cpu = out.get("server_cpu", float("nan"))
+    print(
+        f"  server CPU             {cpu:.1f} s = {cpu / max(completed, 1) * 1e3:.2f} ms per task "
+        f"(one free core → at most {completed / cpu if cpu else float('nan'):,.0f} tasks/s)"
+    )
     print(f"  peak tool calls        {peak_tools:,.0f} at once (target ≥ 1,500)")
     print(f"  agent crashes          {crashes:,}")
     if agent_recovery:
@@ -302,7 +316,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         proc = start_server(Path(tmp), port, args.swarms, args.fast_sim, args.profile)
         try:
+            cpu0, mine0 = cpu_seconds(proc.pid), time.process_time()
             out = asyncio.run(drive(f"http://127.0.0.1:{port}", args))
+            out["server_cpu"] = cpu_seconds(proc.pid) - cpu0
+            out["client_cpu"] = time.process_time() - mine0
         finally:
             proc.send_signal(signal.SIGINT)  # a clean exit (and the profile, if asked)
             proc.wait(60)

@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 import swarmnb as sn
+import swarmnb.models
+import swarmnb.vision
 from swarmnb._layout import layout_graph
 
 

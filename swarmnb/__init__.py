@@ -21,7 +21,7 @@ Example::
 
 Subpackages load on first use: ``sn.models``, ``sn.scenarios``, ``sn.policies``,
 ``sn.orchestrator``, ``sn.bench``, ``sn.ui``, ``sn.sandbox``, ``sn.memory``, ``sn.workflows``,
-``sn.backends``.
+``sn.backends``, ``sn.agents``, ``sn.bus``; ``sn.tool`` comes from ``sn.agents``.
 """
 
 from __future__ import annotations
@@ -34,10 +34,24 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from ._api import run_graph, run_graph_sync
 from ._exceptions import (
+    BackendUnavailable,
+    BusError,
+    BusTimeout,
     CalibrationError,
     CheckpointError,
+    DependencyError,
+    ManifestError,
     PolicyFileError,
+    RegistryError,
+    ResultStoreError,
+    ResumeCorrupt,
+    ResumeError,
+    ResumeMismatch,
+    ResumeNotFound,
+    ResumeVersionError,
+    ToolDefinitionError,
     TrainingConfigError,
+    UnknownRole,
 )
 from ._version import __version__
 from .events import EVENT_KINDS, EventBus
@@ -62,26 +76,42 @@ from .trace import ReplayedRun, replay, runs
 __all__ = [
     "EVENT_KINDS",
     "METRIC_NAMES",
+    "BackendUnavailable",
     "Budget",
     "BudgetExceeded",
+    "BusError",
+    "BusTimeout",
     "CalibrationError",
     "CapabilityDenied",
     "CheckpointError",
     "Context",
+    "DependencyError",
+    "Episode",
     "EventBus",
     "GraphError",
+    "ManifestError",
     "ModelError",
     "PolicyFileError",
+    "RegistryError",
     "ReplayedRun",
+    "ResultStoreError",
+    "ResumeCorrupt",
+    "ResumeError",
+    "ResumeMismatch",
+    "ResumeNotFound",
+    "ResumeVersionError",
     "RetryableError",
     "Run",
     "StructuredOutputError",
+    "Swarm",
     "SwarmError",
     "Task",
     "TaskFailed",
     "TaskGraph",
     "TaskTimeout",
+    "ToolDefinitionError",
     "TrainingConfigError",
+    "UnknownRole",
     "__version__",
     "compute_metrics",
     "replay",
@@ -94,8 +124,14 @@ _LAZY_MODULES = frozenset(
     {"models", "scenarios", "policies", "orchestrator", "bench", "ui", "telemetry", "vision", "api"}
     | {"sandbox", "memory", "workflows"}
     | {"training"}
+    | {"agents", "bus"}
 )
-_LAZY_NAMES = {"Swarm": "orchestrator", "Episode": "orchestrator", "Client": "api"}
+_LAZY_NAMES = {
+    "Swarm": "orchestrator",
+    "Episode": "orchestrator",
+    "Client": "api",
+    "tool": "agents",
+}
 _LAZY_PATHS = {"backends": "runtime.backends"}
 
 

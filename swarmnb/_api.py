@@ -2,7 +2,8 @@
 
 The runtime knows events and graphs and nothing above them. This module is where a run gets
 its observers: the metrics folder (so ``run.metrics`` is ready the moment it ends), the JSONL
-trace and SQLite index when ``trace=`` names a folder, then any ``sinks=`` of the caller.
+trace, SQLite index and result store when ``trace=`` names a folder, then any ``sinks=`` of the
+caller; and, with ``resume=``, the plan that restores what an interrupted run completed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from .runtime.budget import Budget
 from .runtime.options import RunOptions, SinkSpec
 from .runtime.run import Driver, Run
 from .runtime.start import check_work, launch
+from .trace.results import ResultStore
+from .trace.resume import ResumePlan
 from .trace.sink import TraceSink
 
 __all__ = ["run_graph", "run_graph_sync", "start_run"]
@@ -30,10 +33,15 @@ def start_run(
     *,
     driver: Driver | None = None,
     options: RunOptions | None = None,
+    resume: str | Path | None = None,
     _blocking: bool = False,
     **option_values: Any,
 ) -> Run:
-    """Build a run from ``options`` (or keyword options), attach its sinks and start it."""
+    """Build a run from ``options`` (or keyword options), attach its sinks and start it.
+
+    With ``trace=`` a folder, the run also keeps a result store (full values of completed
+    tasks); ``resume`` (a trace path or run id) restores what an interrupted run completed.
+    """
     if options is None:
         if "sinks" in option_values:
             option_values["sinks"] = tuple(option_values["sinks"] or ())
@@ -42,10 +50,13 @@ def start_run(
         options = options.replace(**option_values)
     check_work(work, graph, driver)
     run = Run(options=options, summary=RunFolder())
+    if resume is not None:
+        run.restore_from(ResumePlan.load(resume, trace_dir=options.trace).check(run.name, graph))
     if options.trace is not None:
         recorder = TraceSink(options.trace, run)
         run.trace_path = recorder.path
         run.attach(recorder)
+        run.attach(ResultStore.for_run(run, recorder.path, work))
     for spec in options.sinks:
         run.attach(_make_sink(spec, run))
     return launch(run, graph, work, driver, blocking=_blocking)
@@ -74,6 +85,7 @@ def run_graph(
     backoff_max: float = 30.0,
     backend: Backend | None = None,
     sinks: Sequence[SinkSpec] = (),
+    resume: str | Path | None = None,
 ) -> Run:
     """Start running ``graph`` now and return its live :class:`Run`; ``await`` it to finish.
 
@@ -88,7 +100,9 @@ def run_graph(
     and ``ctx.rng``. ``backend`` decides where attempts execute (default: a
     :class:`~swarmnb.backends.LocalBackend` the run creates and closes). ``sinks`` are extra
     :class:`~swarmnb.events.EventSink` objects (or callables ``run -> sink``) that receive
-    every event and are closed when the run ends.
+    every event and are closed when the run ends. ``resume`` (a trace path, or a run id in
+    ``trace``) continues an interrupted run: the tasks it completed are restored from its
+    result store, not run again (see ``docs/durability.md``).
 
     Example::
 
@@ -109,6 +123,7 @@ def run_graph(
         backoff_max=backoff_max,
         backend=backend,
         sinks=sinks,
+        resume=resume,
     )
 
 

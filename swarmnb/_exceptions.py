@@ -15,6 +15,16 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     ├── TaskFailed                         awaiting the result of a task that did not complete
     ├── BudgetExceeded                     a unit of work would pass the run's budget
     ├── CapabilityDenied (PermissionError) an agent used a tool it was not granted
+    ├── ManifestError (ValueError)         an agent manifest is malformed: unknown field, bad
+    │   │                                  version, bad capability (swarmnb.agents)
+    │   └── DependencyError                a missing, too old or cyclic agent dependency
+    ├── UnknownRole (LookupError)          no built-in or installed role by that name
+    ├── RegistryError (ValueError)         a registry operation that cannot be done (scale < 0,
+    │                                      a role not installed, a closed registry)
+    ├── ToolDefinitionError (TypeError)    a function cannot become a tool (no type hints)
+    ├── ToolArgumentError (ValueError)     a model sent arguments the tool's signature rejects
+    ├── BusError                           the message bus failed (swarmnb.bus)
+    │   └── BusTimeout (TimeoutError)      a request got no reply in time
     ├── ModelError                         a model call failed for good
     │   ├── StructuredOutputError          output still invalid after the repair attempts
     │   ├── TransientModelError            (see RetryableError above)
@@ -41,10 +51,25 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     │   └── CommandNotFound (FileNotFoundError)  the command does not exist
     ├── NotCodeError (ValueError)          a model reply that should hold code holds none
     ├── RequirementError (ValueError)      a team workflow got an empty or unusable request
-    └── GitError (RuntimeError)            a git command of a team workflow failed (workflows)
+    ├── GitError (RuntimeError)            a git command of a team workflow failed (workflows)
+    ├── ResultStoreError (ValueError)      a task's result cannot be made durable (over the
+    │                                      size cap, or neither JSON nor picklable)
+    ├── ResumeError (ValueError)           a run cannot be resumed from this trace
+    │   ├── ResumeNotFound (FileNotFoundError)  no such trace, or no result store beside it
+    │   ├── ResumeCorrupt                  a line other than the last is not a record
+    │   ├── ResumeMismatch                 the trace belongs to a different graph or run
+    │   └── ResumeVersionError             written by a newer format version
+    └── BackendUnavailable (ImportError)   an execution backend's extra is not installed
 
 Work functions raise :class:`RetryableError` to ask for a retry; any other exception fails the
 task at once and skips its descendants.
+
+One class here is a *signal*, not an error, and deliberately outside the tree: like
+``KeyboardInterrupt`` it derives from ``BaseException`` only, so no ``except Exception`` in
+the code it interrupts can swallow it (listed in :data:`SIGNALS`)::
+
+    BaseException
+    └── AgentCrash                         kills a worker's incarnation (fault injection)
 
 Example::
 
@@ -60,21 +85,35 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "SIGNALS",
+    "AgentCrash",
     "AgentCrashed",
     "AgentLimitReached",
+    "BackendUnavailable",
     "BudgetExceeded",
+    "BusError",
+    "BusTimeout",
     "CalibrationError",
     "CapabilityDenied",
     "CheckpointError",
     "CommandNotFound",
     "ContextOverflow",
+    "DependencyError",
     "GitError",
     "GraphError",
     "InvalidOutput",
+    "ManifestError",
     "ModelError",
     "NotCodeError",
     "PolicyFileError",
+    "RegistryError",
     "RequirementError",
+    "ResultStoreError",
+    "ResumeCorrupt",
+    "ResumeError",
+    "ResumeMismatch",
+    "ResumeNotFound",
+    "ResumeVersionError",
     "RetryableError",
     "SandboxError",
     "ScenarioError",
@@ -85,9 +124,12 @@ __all__ = [
     "SwarmError",
     "TaskFailed",
     "TaskTimeout",
+    "ToolArgumentError",
+    "ToolDefinitionError",
     "ToolError",
     "TrainingConfigError",
     "TransientModelError",
+    "UnknownRole",
     "UnknownSimModel",
     "WorkspaceError",
 ]
@@ -158,7 +200,50 @@ class BudgetExceeded(SwarmError):
 
 
 class CapabilityDenied(SwarmError, PermissionError):
-    """An agent called a tool outside the capabilities it was granted."""
+    """An agent called a tool outside the capabilities it was granted.
+
+    ``agent`` and ``capability`` name who asked for what (``"fs.write:/etc/passwd"``).
+    """
+
+    def __init__(self, message: str, *, agent: str | None = None, capability: str = "") -> None:
+        super().__init__(message)
+        self.agent = agent
+        self.capability = capability
+
+
+class ManifestError(SwarmError, ValueError):
+    """An agent manifest is malformed; the message names the field and the file."""
+
+
+class DependencyError(ManifestError):
+    """An agent's dependency is missing, too old, or part of a cycle (``chain`` names it)."""
+
+    def __init__(self, message: str, *, chain: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.chain = tuple(chain)
+
+
+class UnknownRole(SwarmError, LookupError):
+    """No built-in or installed role by that name (the message lists the known ones)."""
+
+    def __str__(self) -> str:  # a LookupError would show its message quoted, like a KeyError
+        return str(self.args[0]) if self.args else ""
+
+
+class RegistryError(SwarmError, ValueError):
+    """An agent registry operation that cannot be done (scale below zero, role not installed)."""
+
+
+class ToolDefinitionError(SwarmError, TypeError):
+    """A function cannot become a tool: a parameter or the return value lacks a type hint."""
+
+
+class BusError(SwarmError):
+    """The message bus failed: not connected, closed, or the server refused."""
+
+
+class BusTimeout(BusError, TimeoutError):
+    """A request on the bus got no reply within its timeout."""
 
 
 class ModelError(SwarmError):
@@ -278,3 +363,50 @@ class RequirementError(SwarmError, ValueError):
 
 class GitError(SwarmError, RuntimeError):
     """A git command of a team workflow failed; the message carries git's own words."""
+
+
+class ResultStoreError(SwarmError, ValueError):
+    """A completed task's result cannot be made durable.
+
+    Raised (and the attempt failed with it) when the result is neither JSON nor picklable, or
+    when its stored form is over the result store's size cap.
+    """
+
+
+class ResumeError(SwarmError, ValueError):
+    """A run cannot be resumed from the given trace; nothing was restored."""
+
+
+class ResumeNotFound(ResumeError, FileNotFoundError):
+    """No trace at the given path or run id, or no result store beside it."""
+
+
+class ResumeCorrupt(ResumeError):
+    """A line other than the last one of a trace or result store is not a valid record.
+
+    A torn *last* line is what a crash mid-write leaves behind and is skipped, not fatal.
+    """
+
+
+class ResumeMismatch(ResumeError):
+    """The trace belongs to a different graph or run than the one being resumed."""
+
+
+class ResumeVersionError(ResumeError):
+    """The trace or result store was written by a newer format version than this swarmnb reads."""
+
+
+class BackendUnavailable(SwarmError, ImportError):
+    """An execution backend needs an extra that is not installed (``pip install swarmnb[ray]``)."""
+
+
+class ToolArgumentError(SwarmError, ValueError):
+    """The model sent arguments the tool's signature rejects (returned to it as a tool error)."""
+
+
+class AgentCrash(BaseException):
+    """Kills a worker's incarnation (fault injection); a BaseException, so nothing swallows it."""
+
+
+#: Control-flow signals: ``BaseException`` subclasses on purpose, not :class:`SwarmError`.
+SIGNALS: tuple[type[BaseException], ...] = (AgentCrash,)

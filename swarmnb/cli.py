@@ -1,4 +1,4 @@
-"""``swarmnb`` on the command line: ``demo``, ``bench``, ``replay``, ``runs``, ``train``.
+"""``swarmnb`` on the command line: demo, bench, replay, runs, train, serve, resume.
 
 Example::
 
@@ -248,11 +248,15 @@ def build_parser() -> argparse.ArgumentParser:
     runs = sub.add_parser("runs", help="list the runs indexed under a trace folder")
     runs.add_argument("trace_dir", nargs="?", default="runs/")
     runs.set_defaults(func=_runs)
+    from ._cli_resume import add_resume
+    from .agents._cli import add_agents
     from .api._cli import add_serve
     from .training._cli import add_train
 
     add_serve(sub)
     add_train(sub)
+    add_agents(sub)
+    add_resume(sub)
     return parser
 
 

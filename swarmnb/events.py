@@ -79,6 +79,7 @@ EVENT_KINDS: frozenset[str] = frozenset(
     {
         "run.started",
         "run.finished",
+        "run.resumed",
         "task.queued",
         "task.started",
         "task.retrying",
@@ -86,9 +87,13 @@ EVENT_KINDS: frozenset[str] = frozenset(
         "task.failed",
         "task.skipped",
         "task.cancelled",
+        "task.restored",
         "agent.spawned",
         "agent.finished",
         "agent.heartbeat",
+        "agent.unhealthy",
+        "agent.restarted",
+        "agent.quarantined",
         "policy.decision",
         "model.call",
         "tool.call",
@@ -97,9 +102,10 @@ EVENT_KINDS: frozenset[str] = frozenset(
     }
 )
 
-#: The kinds that end a task; every task gets exactly one of them.
+#: The kinds that end a task; every task gets exactly one of them (``task.restored``: a task
+#: an earlier, interrupted run completed, restored by a resumed run without executing it).
 TERMINAL_KINDS: frozenset[str] = frozenset(
-    {"task.completed", "task.failed", "task.skipped", "task.cancelled"}
+    {"task.completed", "task.failed", "task.skipped", "task.cancelled", "task.restored"}
 )
 
 _log = logging.getLogger(__name__)

@@ -106,6 +106,7 @@ class RunFolder:
             "task.failed": self._failed,
             "task.cancelled": self._cancelled,
             "task.skipped": self._skipped,
+            "task.restored": self._restored,
             "run.started": self._run_started,
             "run.finished": self._run_finished,
             "policy.decision": self._decision,
@@ -164,7 +165,11 @@ class RunFolder:
             self.peak = self.running
 
     def _queued(self, event: Mapping[str, Any]) -> None:
-        self.rows[event["task"]] = _new_row(event)
+        row = self.rows[event["task"]] = _new_row(event)
+        carried = event.get("carried")
+        if carried:  # a resumed run: what earlier runs spent on this unfinished task
+            for name in ("attempts", "retries", *_USAGE):
+                row[name] = carried.get(name, 0)
 
     def _started_task(self, event: Mapping[str, Any]) -> None:
         row = self._row(event)
@@ -217,6 +222,14 @@ class RunFolder:
         row = self._attempt_ended(event)
         self._ended(row, "cancelled", event["t"])
         row["reason"] = event.get("reason")
+
+    def _restored(self, event: Mapping[str, Any]) -> None:
+        """A task an earlier run completed: counted once, with that run's tallies."""
+        row = self._row(event)
+        for name in ("attempts", "retries", *_USAGE):
+            row[name] = event.get(name, 0)
+        self._ended(row, "completed", event["t"])
+        row["result"] = event.get("result")
 
     def _skipped(self, event: Mapping[str, Any]) -> None:
         row = self._row(event)

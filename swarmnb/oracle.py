@@ -24,7 +24,16 @@ import re
 import threading
 from typing import Any, Protocol, TypedDict, runtime_checkable
 
-__all__ = ["Oracle", "SimReply", "SimToolCall", "find_oracle", "marker", "register_oracle"]
+__all__ = [
+    "Oracle",
+    "SimReply",
+    "SimToolCall",
+    "final_reply",
+    "find_oracle",
+    "marker",
+    "register_oracle",
+    "tool_reply",
+]
 
 _MARKER = re.compile(r"\[scenario:([A-Za-z0-9_.:\-]+)\]")
 
@@ -39,6 +48,16 @@ class SimReply(TypedDict):
 
     content: str | None
     tool_calls: list[SimToolCall]
+
+
+def final_reply(content: str) -> SimReply:
+    """A reply that ends the turn with ``content``."""
+    return {"content": content, "tool_calls": []}
+
+
+def tool_reply(name: str, **arguments: Any) -> SimReply:
+    """A reply that calls one tool."""
+    return {"content": None, "tool_calls": [{"name": name, "arguments": arguments}]}
 
 
 @runtime_checkable

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._exceptions import ContextOverflow, UnknownSimModel
+from .._image_facts import answer_from_facts, facts_in_messages
 from ..oracle import find_oracle
 from .faults import MalformedKind
-from .image_facts import answer_from_facts, facts_in_messages
 from .sim_params import CHARS_PER_TOKEN, SIM_PROFILES, SimProfile
 from .structured import is_repair_message, tool_parameters
 from .tokens import estimate_text_tokens, estimate_tokens, message_text

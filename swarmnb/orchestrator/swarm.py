@@ -192,8 +192,15 @@ class Swarm:
             budget_usd=self.budget.usd if self.budget else None,
         )
 
-    def start(self, scenario: Any, *, seed: int | None = None) -> Episode:
-        """Start an episode now (inside a running loop); ``await`` the episode to finish it."""
+    def start(
+        self, scenario: Any, *, seed: int | None = None, resume: str | Path | None = None
+    ) -> Episode:
+        """Start an episode now (inside a running loop); ``await`` the episode to finish it.
+
+        ``resume`` (the trace of an interrupted episode of the same scenario, or its run id)
+        restores the orchestrator turns and subagent results it completed, so the episode
+        continues from its last finished stage without paying for them again.
+        """
         seed = self.seed if seed is None else seed
         observation = self.observe(scenario)
         decision = self.policy.decide(observation, self._rng)
@@ -203,21 +210,26 @@ class Swarm:
         run = start_run(
             driver=driver,
             options=self.run_options.replace(seed=seed, name=f"{self.policy.name}:{scenario.key}"),
+            resume=resume,
         )
         self.last = Episode(
             swarm=self, run=run, scenario=scenario, decision=decision, observation=observation
         )
         return self.last
 
-    async def solve(self, scenario: Any, *, seed: int | None = None) -> Episode:
+    async def solve(
+        self, scenario: Any, *, seed: int | None = None, resume: str | Path | None = None
+    ) -> Episode:
         """Run one episode to the end and return it (the policy learns from it)."""
-        return await self.start(scenario, seed=seed)
+        return await self.start(scenario, seed=seed, resume=resume)
 
-    def solve_sync(self, scenario: Any, *, seed: int | None = None) -> Episode:
+    def solve_sync(
+        self, scenario: Any, *, seed: int | None = None, resume: str | Path | None = None
+    ) -> Episode:
         """:meth:`solve` from plain code, or from inside a running loop (blocks)."""
 
         async def main() -> Episode:
-            return await self.solve(scenario, seed=seed)
+            return await self.solve(scenario, seed=seed, resume=resume)
 
         return run_blocking(main, self.clock)
 

@@ -81,6 +81,7 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
     def __init__(self, start: float = 0.0) -> None:
         super().__init__()
         self._now = float(start)
+        self._holds = 0
         self._subprocesses: weakref.WeakSet[Any] = weakref.WeakSet()
         self._selector = _SkippingSelector(self._selector, self)  # type: ignore[assignment]
         # Only the loop's self-pipe is registered at construction.
@@ -94,8 +95,24 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         self._subprocesses.add(transport)
         return transport
 
+    @contextlib.contextmanager
+    def hold(self) -> Any:
+        """While held, simulated time stands still and the loop waits, for real, for I/O.
+
+        For work that runs outside the loop (another process, a cluster) and must finish
+        before the simulation moves on, as a subprocess does.
+        """
+        self._holds += 1
+        try:
+            yield
+        finally:
+            self._holds -= 1
+
     def _real_io(self) -> str | None:
-        """``"pipe"`` while a subprocess runs, ``"socket"`` for other I/O, else None."""
+        """``"pipe"`` while a subprocess runs or the clock is held, ``"socket"`` for other I/O,
+        else None."""
+        if self._holds:
+            return "pipe"
         # A child's exit reaches the loop from a watcher thread, after its pipes have closed:
         # until then it still counts, or a timer could overtake the end of a test run.
         if any(t.get_returncode() is None for t in list(self._subprocesses)):

@@ -41,6 +41,7 @@ import pandas as pd
 from ..events import EventSink
 from ..graph import Task, TaskGraph
 from .budget import Budget, BudgetTracker
+from .durable import Restorer, ResultSink
 from .options import RunOptions, check_limit
 from .scheduler import Scheduler
 from .view import RunView
@@ -94,6 +95,17 @@ class Run(RunView):
         self._async_task: asyncio.Future[Any] | None = None
         self._thread_future: concurrent.futures.Future[Any] | None = None
         self.answer: Any = None
+        self._restorer: Restorer | None = None
+
+    def restore_from(self, restorer: Restorer) -> None:
+        """Continue an interrupted run: ``restorer`` says how its tasks ended (before start).
+
+        The run emits ``run.resumed`` after ``run.started``; tasks the restorer knows to be
+        finished are restored, not executed (see :mod:`swarmnb.runtime.durable`).
+        """
+        if self._status != "pending":
+            raise RuntimeError("restore_from must be called before the run starts")
+        self._restorer = restorer
 
     def attach(self, sink: EventSink) -> None:
         """Send every event of this run to ``sink`` and close it when the run ends.
@@ -151,6 +163,8 @@ class Run(RunView):
             backoff_base=opts.backoff_base,
             backoff_max=opts.backoff_max,
             backend=opts.backend,
+            restorer=self._restorer,
+            result_sinks=tuple(s for s in self._sinks if isinstance(s, ResultSink)),
         )
         for sink in self._sinks:
             sched.bus.add_sink(sink)
@@ -170,6 +184,8 @@ class Run(RunView):
         try:
             n_tasks = len(graph) if graph is not None else 0
             sched.bus.emit("run.started", opts.started_fields(name=self.name, n_tasks=n_tasks))
+            if self._restorer is not None:
+                sched.bus.emit("run.resumed", self._restorer.resumed_fields())
             for control in controls:
                 control()
             if graph is not None:

@@ -34,6 +34,7 @@ from ..graph import Task
 from .backends import Backend, LocalBackend
 from .budget import BudgetTracker, Usage
 from .context import Context
+from .durable import Prior, Restored, Restorer, ResultSink
 from .outcomes import describe_error, is_retryable, preview
 
 __all__ = ["Scheduler"]
@@ -59,8 +60,12 @@ class Scheduler:
         backoff_base: float,
         backoff_max: float,
         backend: Backend | None = None,
+        restorer: Restorer | None = None,
+        result_sinks: tuple[ResultSink, ...] = (),
     ) -> None:
         self.run_id = run_id
+        self.restorer = restorer
+        self.result_sinks = result_sinks
         self.work = work
         self.limit = max_concurrency if max_concurrency is not None else float("inf")
         self.profile_limits = profile_limits
@@ -151,6 +156,13 @@ class Scheduler:
             fields["stage"] = task.stage
         if task.agent is not None:
             fields["agent"] = task.agent
+        earlier = self.restorer.restore(task) if self.restorer is not None else None
+        if isinstance(earlier, Prior):  # in flight when the earlier run stopped: run it again,
+            self.attempts[i] = earlier.retries  # as the same attempt number (its ctx.rng too)
+            fields["carried"] = earlier.fields()
+            self._charge(earlier)
+        elif earlier is None and self.restorer is not None and self.restorer.changed(task):
+            fields["changed"] = True
         self.bus.emit("task.queued", fields)
         unfinished = 0
         failed_dep = None
@@ -171,8 +183,35 @@ class Scheduler:
         elif self.cancel_requested or self.budget.exhausted:
             self._cancel_task(i, self._stop_reason())
         elif unfinished == 0:
+            if isinstance(earlier, Restored):
+                self._restore(i, earlier)
+                return
             self.state[i] = READY
             self.ready.append(i)
+
+    def _charge(self, tallies: Prior) -> None:
+        """Count what an earlier run spent against this run's budget (no events)."""
+        if self._budget_limited:
+            self.spend(
+                Usage(tallies.tokens_in, tallies.tokens_out, tallies.cost_usd, tallies.steps)
+            )
+
+    def _restore(self, i: int, restored: Restored) -> None:
+        """End task ``i`` with the value an earlier run stored for it, without executing it."""
+        task, tallies = self.tasks[i], restored.tallies
+        self.attempts[i] = tallies.attempts
+        fields: dict[str, Any] = {"task": task.id, **tallies.fields(), "from_run": restored.source}
+        if restored.value is not None:
+            fields["result"] = preview(restored.value)
+        for sink in self.result_sinks:  # this run's own store holds it too, for a next resume
+            sink.on_result(task, restored.value, fields)
+        self._charge(tallies)
+        self.state[i] = COMPLETED
+        self.results[i] = restored.value
+        self.open_tasks -= 1
+        self.bus.emit("task.restored", fields)
+        self._release_children(i)
+        self._wake_waiters(i)
 
     # -- starting work -----------------------------------------------------------------------
     def fill(self) -> None:
@@ -290,19 +329,30 @@ class Scheduler:
         return fields
 
     def _complete(self, i: int, ctx: Context, result: Any) -> None:
-        self.state[i] = COMPLETED
-        self.results[i] = result
-        self.open_tasks -= 1
         fields = {"task": ctx.task.id, "attempt": ctx.attempt}
         if result is not None:
             fields["result"] = preview(result)
-        self.bus.emit("task.completed", self._usage_fields(fields, ctx.usage))
+        self._usage_fields(fields, ctx.usage)
+        if self.result_sinks:  # durable before anyone hears of the completion
+            try:
+                for sink in self.result_sinks:
+                    sink.on_result(ctx.task, result, fields)
+            except Exception as exc:
+                self._on_error(i, ctx, exc)
+                return
+        self.state[i] = COMPLETED
+        self.results[i] = result
+        self.open_tasks -= 1
+        self.bus.emit("task.completed", fields)
+        self._release_children(i)
+        self._wake_waiters(i)
+
+    def _release_children(self, i: int) -> None:
         for child in self.children[i]:
             self.waiting[child] -= 1
             if self.waiting[child] == 0 and self.state[child] == PENDING:
                 self.state[child] = READY
                 self.ready.append(child)
-        self._wake_waiters(i)
 
     def _on_error(self, i: int, ctx: Context, exc: Exception) -> None:
         task = ctx.task

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._exceptions import ScenarioError
-from ..oracle import SimReply, marker, register_oracle
+from ..oracle import SimReply, final_reply, marker, register_oracle, tool_reply
 from ._conversation import Conversation, tool_names
 from ._tools import ToolError, ToolSpec
 
@@ -57,14 +57,6 @@ def render_results(results: Mapping[str, str]) -> str:
 def parse_results(text: str) -> dict[str, str]:
     """The blocks written by :func:`render_results`, by subtask id."""
     return {m.group(1): m.group(2) for m in _RESULT_BLOCK.finditer(text)}
-
-
-def final_reply(content: str) -> SimReply:
-    return {"content": content, "tool_calls": []}
-
-
-def tool_reply(name: str, **arguments: Any) -> SimReply:
-    return {"content": None, "tool_calls": [{"name": name, "arguments": arguments}]}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -233,6 +225,13 @@ class Scenario(ABC):
     def _register(self) -> None:
         self._oracle = ScenarioOracle(self)
         register_oracle(self._oracle)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Unpickled in another process (a Ray actor running subagents): the oracle registry
+        # there is empty, so register this scenario's oracle for the sim models to find.
+        self.__dict__.update(state)
+        if "_oracle" in state:
+            register_oracle(self._oracle)
 
     # -- lifetime ----------------------------------------------------------------------------
     async def close(self) -> None:  # noqa: B027 - optional hook, nothing to release here

@@ -28,8 +28,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from ..oracle import SimReply
-from ._base import final_reply
+from ..oracle import SimReply, final_reply
 from ._conversation import Conversation
 
 if TYPE_CHECKING:

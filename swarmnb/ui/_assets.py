@@ -14,8 +14,6 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import swarmnb
-
 __all__ = ["asset", "es_module", "widgets_dir"]
 
 SHARED_JS = "_shared.js"
@@ -24,7 +22,7 @@ SHARED_JS = "_shared.js"
 @cache
 def widgets_dir() -> Path:
     """The folder holding the ES modules and CSS (wheel first, then the repository)."""
-    packaged = Path(swarmnb.__file__).resolve().parent / "_widgets"
+    packaged = Path(__file__).resolve().parent.parent / "_widgets"
     if packaged.is_dir():
         return packaged
     repo = Path(__file__).resolve().parents[2] / "widgets"

@@ -53,6 +53,7 @@ _TERMINAL = {
     "task.failed": "failed",
     "task.skipped": "skipped",
     "task.cancelled": "cancelled",
+    "task.restored": "done",  # completed by an earlier, interrupted run; not executed again
 }
 _WORKER = "worker {}"
 
@@ -96,6 +97,7 @@ class SwarmState:
             "task.failed": self._on_terminal,
             "task.skipped": self._on_terminal,
             "task.cancelled": self._on_terminal,
+            "task.restored": self._on_terminal,
             "agent.spawned": self._on_spawned,
             "agent.finished": self._on_agent_finished,
             "run.started": self._on_run_started,
@@ -230,10 +232,13 @@ class SwarmState:
         task = self._task(event)
         kind = event["kind"]
         status = _TERMINAL[kind]
-        if kind != "task.skipped":
+        if kind != "task.skipped":  # a restored task has no bar but brings its usage
             self._close_bar(task, t, STATUS_CODE[status], event)
         task.finished = t
-        if kind == "task.completed":
+        if kind == "task.restored":
+            task.attempts = int(event.get("attempts", 0))
+            task.retries = int(event.get("retries", 0))
+        if kind in ("task.completed", "task.restored"):
             task.result = event.get("result")
             task.error = None
         elif kind == "task.failed":

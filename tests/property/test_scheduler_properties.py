@@ -76,6 +76,11 @@ def test_scheduler_invariants(case):
         graph, make_work(script), max_concurrency=limit, profile_limits=profile_limits,
         clock="virtual", trace=None, backoff_base=0.2,
     )  # fmt: skip
+    assert_invariants(run, graph, limit, profile_limits)
+
+
+def assert_invariants(run, graph, limit, profile_limits):
+    """The scheduler's invariants over one finished run (any backend)."""
     events = run.events
     tasks = {t.id: t for t in graph}
 

@@ -10,8 +10,8 @@ import zlib
 
 import swarmnb as sn
 from swarmnb import vision
+from swarmnb._image_facts import embed_facts, read_facts
 from swarmnb.models import serve_sim
-from swarmnb.models.image_facts import embed_facts, read_facts
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

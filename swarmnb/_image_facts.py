@@ -4,7 +4,8 @@ A snapshot (:func:`swarmnb.vision.snapshot`) carries what it shows as JSON in a 
 chunk under the keyword ``swarmnb``: the run's id, status, task counts by status, the critical
 path, the failed tasks. Real vision models read the pixels; the offline ``sim/`` models cannot,
 so they read these facts instead and say so — their answers are simulations, labelled as such.
-Only the standard library is used (PNG chunks are length, type, data, CRC-32).
+Only the standard library is used (PNG chunks are length, type, data, CRC-32), so both the
+models layer (the sim reads facts) and :mod:`swarmnb.vision` (which writes them) import it.
 
 Example::
 

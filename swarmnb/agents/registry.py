@@ -1,0 +1,577 @@
+"""``Registry``: install roles as long-lived agents, route work to them, keep the ledger.
+
+The registry owns the agents of a swarm: it installs manifests (checking dependencies and
+versions first, so a failed install leaves nothing behind), scales each role up and down
+(scaling down drains: queued work moves to the remaining agents), routes each submitted task
+to the least-loaded healthy agent of its role over the bus, and records each task's result
+exactly once however many times it was delivered. A :class:`~swarmnb.agents.supervisor.Supervisor`
+watches heartbeats and restarts agents; a :class:`~swarmnb.agents.gate.ToolGate` guards every
+tool call and writes the audit log.
+
+Example::
+
+    reg = sn.agents.Registry(bus=sn.bus.MemoryBus(), path=None)
+    await reg.install("developer", count=3)
+    res = await reg.submit("developer", "write a parser", priority=1)
+    reg.agents()        # id, role, status, health, last heartbeat, tasks, tokens, cost, restarts
+    await reg.scale("developer", 5); await reg.uninstall("developer")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import math
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._exceptions import RegistryError, UnknownRole
+from ..bus import Bus, MemoryBus
+from ..bus.messages import TaskAssigned, TaskCompleted, TaskFailedMsg, subjects
+from ..events import EventBus
+from ._install import order_and_check, resolve_manifest
+from .capabilities import AuditLog
+from .gate import ToolGate
+from .manifest import AgentManifest
+from .results import TaskRecord, TaskResult
+from .supervisor import Supervisor
+from .tools import Tool, make_tool
+from .worker import AgentWorker
+
+__all__ = ["Registry"]
+
+_AGENT_COLUMNS = [
+    "id", "role", "version", "model", "status", "health", "last_heartbeat_s", "queue",
+    "in_flight", "tasks", "failed", "mean_duration_s", "errors", "tokens", "cost_usd",
+    "tool_calls", "denied", "restarts", "incarnation", "uptime_s",
+]  # fmt: skip
+
+
+class Registry:
+    """Long-lived agents by role; see the module docs.
+
+    ``bus`` defaults to a fresh :class:`~swarmnb.bus.MemoryBus`. ``path`` keeps registry state
+    (installed roles, agents, results, the audit log) in SQLite. ``model_options`` go to every
+    model call (``{"sim_latency_scale": 0.0}`` makes sim models answer at once). A task is
+    started at most ``max_attempts`` times before it fails. Each agent holds at most
+    ``prefetch`` tasks per concurrency slot in its inbox; the rest wait, by priority, in the
+    registry's backlog for the first agent that frees up.
+    """
+
+    def __init__(
+        self,
+        *,
+        bus: Bus | None = None,
+        path: str | Path | None = None,
+        seed: int = 0,
+        model_options: Mapping[str, Any] | None = None,
+        tools: Iterable[Tool] = (),
+        max_attempts: int = 5,
+        prefetch: int = 2,
+        supervise: bool = True,
+    ) -> None:
+        if max_attempts < 1 or prefetch < 1:
+            raise RegistryError("max_attempts and prefetch must be ≥ 1")
+        self.prefetch = prefetch
+        self.bus: Bus = bus if bus is not None else MemoryBus()
+        self.seed = seed
+        self.model_options = dict(model_options or {})
+        self.max_attempts = max_attempts
+        self.id = f"registry-{uuid.uuid4().hex[:8]}"
+        self._t0: float | None = None
+        self.events = EventBus(self.id, time_fn=self._t)
+        self._store = None
+        if path is not None:
+            from .store import RegistryStore
+
+            self._store = RegistryStore(path)
+        self.audit_log = AuditLog(sink=self._store.add_audit if self._store else None)
+        self.supervisor = Supervisor(self, enabled=supervise)
+        self.gate = ToolGate(
+            audit=self.audit_log, emit=self.emit, now=self.now, on_denied=self.supervisor.on_denied
+        )
+        self._tools: dict[str, Tool] = {}
+        for t in tools:
+            self.add_tool(t)
+        self._manifests: dict[str, AgentManifest] = {}
+        self._workers: dict[str, AgentWorker] = {}
+        self._ids = defaultdict(lambda: itertools.count(1))
+        self._tasks: dict[str, TaskRecord] = {}
+        self._task_ids = itertools.count(1)
+        self._backlog: dict[str, list[tuple[int, float, int, str]]] = defaultdict(list)
+        self._outbox: asyncio.Queue[tuple[str, Any, str | None]] | None = None
+        self._background: list[asyncio.Task[Any]] = []
+        self._started = False
+        self._closed = False
+        self.duplicates = 0  #: results that arrived again for a finished task (dropped)
+
+    # -- clock and events --------------------------------------------------------------------
+    def now(self) -> float:
+        """Seconds on the registry's loop clock (virtual under a virtual clock)."""
+        try:
+            return asyncio.get_running_loop().time()
+        except RuntimeError:
+            return self._t0 or 0.0
+
+    def _t(self) -> float:
+        return 0.0 if self._t0 is None else self.now() - self._t0
+
+    def emit(self, kind: str, **fields: Any) -> None:
+        self.events.emit(kind, fields)
+
+    # -- start / stop ------------------------------------------------------------------------
+    async def start(self) -> Registry:
+        """Subscribe to the bus and start supervision (done by the first async call)."""
+        if self._closed:
+            raise RegistryError("the registry is closed")
+        if self._started:
+            return self
+        self._started = True
+        self._t0 = self.now()
+        self._outbox = asyncio.Queue()
+        results = self.bus.subscribe("swarmnb.tasks.>")
+        beats = self.bus.subscribe(subjects.heartbeats)
+        await results.__aenter__()
+        await beats.__aenter__()
+        loop = asyncio.get_running_loop()
+        self._background = [
+            loop.create_task(self._listen(results), name="registry results"),
+            loop.create_task(self._listen(beats), name="registry heartbeats"),
+            loop.create_task(self._send(), name="registry outbox"),
+            loop.create_task(self.supervisor.run(), name="registry supervisor"),
+        ]
+        self._subs = [results, beats]
+        if self._store is not None:
+            for manifest, count in self._store.load_roles().values():
+                await self.install(manifest, count=count)
+        return self
+
+    async def close(self) -> None:
+        """Stop every agent and the supervisor; unfinished tasks end ``cancelled``."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._store is not None:
+            self._store.save_agents(self.agents().to_dict("records"))
+        for w in self._workers.values():
+            await self._stop_worker(w)
+        for rec in self._tasks.values():
+            if not rec.done:
+                self._finish(rec, "cancelled", error="the registry was closed")
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        for sub in getattr(self, "_subs", []):
+            await sub.close()
+        if self._store is not None:
+            self._store.close()
+
+    async def __aenter__(self) -> Registry:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- tools -------------------------------------------------------------------------------
+    def add_tool(self, tool: Tool | Any) -> Tool:
+        """Make a tool available to agents (the gate still decides who may call it)."""
+        t = tool if isinstance(tool, Tool) else make_tool(tool)
+        known = self._tools.get(t.name)
+        if known is not None and known.fn is not t.fn:
+            raise RegistryError(f"another tool is already registered as {t.name!r}")
+        self._tools[t.name] = t
+        return t
+
+    def _tools_for(self, names: Sequence[str]) -> dict[str, Tool]:
+        return {n: self._tools[n] for n in names if n in self._tools}
+
+    async def call_tool(
+        self, agent: str, tool: str | Tool, arguments: Mapping[str, Any] | None = None,
+        *, task: str | None = None,
+    ) -> str:  # fmt: skip
+        """Call a tool as ``agent`` through the capability gate (what its model's calls do)."""
+        w = self._worker(agent)
+        t = tool if isinstance(tool, Tool) else self._tools.get(tool)
+        if t is None:
+            raise RegistryError(f"no tool {tool!r}; registered: {sorted(self._tools)}")
+        return await self.gate.call(w, t, arguments, task=task)
+
+    # -- install / scale / uninstall ---------------------------------------------------------
+    async def install(
+        self,
+        what: str | AgentManifest | Path | Sequence[str | AgentManifest | Path],
+        count: int = 1,
+        **overrides: Any,
+    ) -> list[str]:
+        """Install one or several roles with ``count`` agents each; returns the new agent ids.
+
+        Everything is checked before anything starts — manifests, ``overrides`` (manifest
+        fields, e.g. ``model="sim/small"``), versions, dependencies, cycles — so an error
+        leaves the registry as it was. Installing an installed role at the same version scales
+        it up to at least ``count``.
+        """
+        _check_count(count)
+        items = list(what) if isinstance(what, list | tuple) else [what]
+        manifests = [resolve_manifest(x, overrides) for x in items]
+        for m in manifests:
+            have = self._manifests.get(m.role)
+            if have is not None and have.version != m.version:
+                raise RegistryError(
+                    f"role {m.role!r} is installed at version {have.version}; uninstall it "
+                    f"before installing {m.version}"
+                )
+        ordered = order_and_check(manifests, self._manifests)
+        await self.start()
+        new: list[str] = []
+        for m in ordered:
+            if m.role not in self._manifests:
+                self._manifests[m.role] = m
+                if self._store is not None:
+                    self._store.save_role(m, count)
+            have = len(self._role_workers(m.role))
+            new += await self._grow(m.role, max(0, count - have))
+        return new
+
+    async def scale(self, role: str, count: int) -> list[str]:
+        """Run exactly ``count`` agents of ``role``; scaling down drains (no task is lost)."""
+        _check_count(count)
+        self._installed(role)
+        await self.start()
+        workers = self._role_workers(role)
+        if self._store is not None:
+            self._store.save_role(self._manifests[role], count)
+        if count >= len(workers):
+            return await self._grow(role, count - len(workers))
+        leaving = sorted(workers, key=lambda w: (len(w.assigned), -int(w.id.rsplit("-", 1)[1])))
+        await asyncio.gather(*(self._drain(w) for w in leaving[: len(workers) - count]))
+        return [w.id for w in self._role_workers(role)]
+
+    async def uninstall(self, role: str) -> None:
+        """Drain and stop every agent of ``role`` and forget the manifest.
+
+        Refused while another installed role needs this one; queued tasks are cancelled.
+        """
+        m = self._installed(role)
+        needs = [
+            o.role
+            for o in self._manifests.values()
+            if o.role != role
+            and any(d.id in (m.id, m.role) and not d.optional for d in o.dependencies)
+        ]
+        if needs:
+            raise RegistryError(
+                f"cannot uninstall {role!r}: {', '.join(sorted(needs))} depend on it"
+            )
+        await self.scale(role, 0)
+        for *_, tid in self._backlog.pop(role, []):
+            self._finish(self._tasks[tid], "cancelled", error=f"role {role!r} was uninstalled")
+        del self._manifests[role]
+        if self._store is not None:
+            self._store.remove_role(role)
+
+    async def _grow(self, role: str, n: int) -> list[str]:
+        m = self._manifests[role]
+        made = []
+        for _ in range(n):
+            w = AgentWorker(id=f"{role}-{next(self._ids[role])}", manifest=m, host=self)
+            self._workers[w.id] = w
+            w.start()
+            self.supervisor.watch(w)
+            self.emit("agent.spawned", agent=w.id, role=role, name=m.name, model=m.model,
+                      version=m.version)  # fmt: skip
+            made.append(w)
+        await asyncio.gather(*(w.ready.wait() for w in made))
+        return [w.id for w in made]
+
+    async def _drain(self, w: AgentWorker) -> None:
+        w.state = "draining"
+        self._requeue(w, "drained for scale-down", started=False)
+        await w.drained.wait()
+        await self._stop_worker(w)
+        self._workers.pop(w.id, None)
+
+    async def _stop_worker(self, w: AgentWorker) -> None:
+        if w.state in ("stopped",):
+            return
+        w.state = "stopped"
+        if w.task is not None and not w.task.done():
+            w.task.cancel()
+            await asyncio.gather(w.task, return_exceptions=True)
+        self.emit("agent.finished", agent=w.id, role=w.role, tasks=w.stats.tasks_done)
+
+    # -- submitting work ---------------------------------------------------------------------
+    async def submit(
+        self,
+        role: str,
+        prompt: str,
+        *,
+        priority: int = 5,
+        deadline_s: float | None = None,
+        tools: Iterable[Tool | str] = (),
+        task_id: str | None = None,
+    ) -> TaskResult:
+        """Run ``prompt`` on the least-loaded healthy agent of ``role`` and return its result.
+
+        ``priority``: lower runs first (1 urgent, 5 normal, 10 low); ``deadline_s`` breaks ties
+        (earlier first). ``tools`` are offered to the agent's model; its manifest decides which
+        it may call. Submitting a known ``task_id`` again returns that task's result (once).
+        """
+        return await self.send(
+            role, prompt, priority=priority, deadline_s=deadline_s, tools=tools, task_id=task_id
+        )
+
+    def send(
+        self,
+        role: str,
+        prompt: str,
+        *,
+        priority: int = 5,
+        deadline_s: float | None = None,
+        tools: Iterable[Tool | str] = (),
+        task_id: str | None = None,
+    ) -> asyncio.Future[TaskResult]:
+        """Like :meth:`submit` but returns at once: a future of the :class:`TaskResult`."""
+        self._installed(role)
+        if not self._started:
+            raise RegistryError("install a role first (the registry starts on install)")
+        names = tuple(self.add_tool(t).name if not isinstance(t, str) else t for t in tools)
+        if task_id is not None and task_id in self._tasks:
+            fut = self._tasks[task_id].future
+            assert fut is not None
+            return fut
+        tid = task_id or f"t{next(self._task_ids):06d}"
+        now = self.now()
+        rec = TaskRecord(
+            id=tid, role=role, prompt=prompt, priority=int(priority),
+            deadline=None if deadline_s is None else now + deadline_s, tools=names,
+            submitted_at=now, future=asyncio.get_running_loop().create_future(),
+            seq=len(self._tasks),
+        )  # fmt: skip
+        self._tasks[tid] = rec
+        self.emit("task.queued", task=tid, role=role, priority=rec.priority)
+        self._dispatch(rec)
+        assert rec.future is not None
+        return rec.future
+
+    async def result(self, task_id: str) -> TaskResult:
+        """Wait for a submitted task's result."""
+        rec = self._tasks.get(task_id)
+        if rec is None or rec.future is None:
+            raise RegistryError(f"no task {task_id!r}")
+        return await asyncio.shield(rec.future)
+
+    def _dispatch(self, rec: TaskRecord) -> None:
+        ready = [
+            w for w in self._workers.values()
+            if w.role == rec.role and w.routable and w.load < self.prefetch
+        ]  # fmt: skip
+        if not ready:
+            workers = self._role_workers(rec.role)
+            if workers and all(w.state == "failed" for w in workers):
+                self._finish(rec, "failed", error=f"no {rec.role} agent is left to run it")
+                return
+            rec.status, rec.agent = "queued", None
+            deadline = math.inf if rec.deadline is None else rec.deadline
+            heapq.heappush(self._backlog[rec.role], (rec.priority, deadline, rec.seq, rec.id))
+            return
+        w = min(ready, key=lambda w: (w.load, len(w.in_flight), w.stats.tasks_done))
+        rec.attempt += 1
+        rec.agent, rec.status = w.id, "assigned"
+        w.assigned.add(rec.id)
+        msg = TaskAssigned(
+            task_id=rec.id, role=rec.role, agent=w.id, prompt=rec.prompt, priority=rec.priority,
+            deadline=rec.deadline, attempt=rec.attempt, tools=list(rec.tools),
+            submitted_at=rec.submitted_at,
+        )  # fmt: skip
+        assert self._outbox is not None
+        self._outbox.put_nowait((subjects.assigned(w.id), msg, f"{rec.id}#{rec.attempt}"))
+
+    def _flush_backlog(self, role: str) -> None:
+        queue = self._backlog.get(role)
+        while queue and any(
+            w.routable and w.load < self.prefetch for w in self._role_workers(role)
+        ):
+            rec = self._tasks[heapq.heappop(queue)[-1]]
+            if not rec.done:
+                self._dispatch(rec)
+
+    def _orphaned(self, role: str) -> None:
+        """Fail the queued tasks of a role none of whose agents can come back."""
+        if any(w.state != "failed" for w in self._role_workers(role)):
+            return
+        for *_, tid in self._backlog.pop(role, []):
+            self._finish(self._tasks[tid], "failed", error=f"no {role} agent is left to run it")
+
+    def _requeue(self, w: AgentWorker, reason: str, *, started: bool = True) -> None:
+        """Move `w`'s unfinished tasks elsewhere (`started=False`: only the queued ones)."""
+        for tid in sorted(w.assigned):
+            rec = self._tasks[tid]
+            if not started and tid in w.in_flight:
+                continue
+            w.assigned.discard(tid)
+            if rec.done:
+                continue
+            if rec.starts >= self.max_attempts and rec.status == "running":
+                self._finish(rec, "failed", error=f"gave up after {rec.starts} attempts: {reason}")
+                continue
+            self.emit("task.retrying", task=tid, agent=w.id, reason=reason, attempt=rec.attempt)
+            self._dispatch(rec)
+
+    # -- callbacks from workers and the bus --------------------------------------------------
+    def _should_run(self, task_id: str, agent: str, attempt: int) -> bool:
+        rec = self._tasks.get(task_id)
+        return rec is not None and not rec.done and rec.agent == agent and rec.attempt == attempt
+
+    def _on_ready(self, w: AgentWorker) -> None:
+        self._flush_backlog(w.role)
+
+    def _on_started(self, w: AgentWorker, a: TaskAssigned, at: float) -> None:
+        rec = self._tasks.get(a.task_id)
+        if rec is None:
+            return
+        rec.status = "running"
+        rec.starts += 1
+        if rec.started_at is None:
+            rec.started_at = at
+        self.emit("task.started", task=a.task_id, agent=w.id, attempt=a.attempt)
+
+    async def _send(self) -> None:
+        assert self._outbox is not None
+        while True:
+            subject, msg, msg_id = await self._outbox.get()
+            await self.bus.publish(subject, msg, msg_id=msg_id)
+
+    async def _listen(self, sub: Any) -> None:
+        async for msg in sub:
+            subject = msg.subject
+            if subject == subjects.completed:
+                self._record(msg.parse(TaskCompleted))
+            elif subject == subjects.failed:
+                self._record(msg.parse(TaskFailedMsg))
+            elif subject.startswith("swarmnb.agent.heartbeat."):
+                self.supervisor.on_heartbeat(msg.data)
+
+    def _record(self, msg: TaskCompleted | TaskFailedMsg) -> None:
+        rec = self._tasks.get(msg.task_id)
+        if rec is None:
+            return  # another registry's task on a shared bus
+        if rec.done:
+            self.duplicates += 1
+            return
+        if isinstance(msg, TaskFailedMsg):
+            if msg.attempt != rec.attempt:
+                return  # a stale attempt's failure: the task was delivered again since
+            self._finish(rec, "failed", error=msg.error, agent=msg.agent)
+            return
+        self._finish(rec, "completed", output=msg.output, agent=msg.agent, msg=msg)
+        w = self._workers.get(msg.agent)
+        if w is not None:
+            self.supervisor.on_result(w, msg.tokens_in + msg.tokens_out)
+
+    def _finish(
+        self, rec: TaskRecord, status: str, *, output: str | None = None, error: str | None = None,
+        agent: str | None = None, msg: TaskCompleted | None = None,
+    ) -> None:  # fmt: skip
+        now = self.now()
+        rec.status = status  # type: ignore[assignment]
+        rec.finished_at = now
+        for w in self._workers.values():
+            w.assigned.discard(rec.id)
+        self._flush_backlog(rec.role)
+        result = TaskResult(
+            task_id=rec.id, role=rec.role, status=status,  # type: ignore[arg-type]
+            output=output, error=error, agent=agent or rec.agent, attempts=rec.starts,
+            tokens_in=msg.tokens_in if msg else 0, tokens_out=msg.tokens_out if msg else 0,
+            cost_usd=msg.cost_usd if msg else 0.0, tool_calls=msg.tool_calls if msg else 0,
+            duration_s=msg.duration_s if msg else 0.0,
+            queued_s=None if rec.started_at is None else rec.started_at - rec.submitted_at,
+            late=rec.deadline is not None and now > rec.deadline,
+        )  # fmt: skip
+        rec.result = result
+        kind = {"completed": "task.completed", "failed": "task.failed"}.get(
+            status, "task.cancelled"
+        )
+        fields: dict[str, Any] = {"task": rec.id, "agent": result.agent}
+        if error:
+            fields["reason"] = error
+        if msg is not None:
+            fields.update(tokens_in=msg.tokens_in, tokens_out=msg.tokens_out, cost_usd=msg.cost_usd)
+        self.emit(kind, **fields)
+        if rec.future is not None and not rec.future.done():
+            rec.future.set_result(result)
+        if self._store is not None:
+            self._store.save_result(result)
+
+    # -- views -------------------------------------------------------------------------------
+    def _worker(self, agent: str) -> AgentWorker:
+        w = self._workers.get(agent)
+        if w is None:
+            raise RegistryError(f"no agent {agent!r}; agents: {sorted(self._workers)}")
+        return w
+
+    def _role_workers(self, role: str) -> list[AgentWorker]:
+        return [w for w in self._workers.values() if w.role == role and w.state != "stopped"]
+
+    def _installed(self, role: str) -> AgentManifest:
+        m = self._manifests.get(role)
+        if m is not None:
+            return m
+        from .catalogue import role_names
+
+        if role in role_names():
+            raise RegistryError(f"role {role!r} is not installed; await reg.install({role!r})")
+        known = sorted({*self._manifests, *role_names()})
+        raise UnknownRole(f"unknown role {role!r}; known roles: {', '.join(known)}")
+
+    @property
+    def installed(self) -> dict[str, AgentManifest]:
+        """The installed manifests by role."""
+        return dict(self._manifests)
+
+    def agents(self) -> pd.DataFrame:
+        """One row per live agent: id, role, status, health, heartbeat age, counters."""
+        now = self.now()
+        rows = [w.row(now) for w in self._workers.values() if w.state != "stopped"]
+        if not rows and not self._started and self._store is not None:
+            rows = self._store.load_agents()
+        return pd.DataFrame(rows, columns=_AGENT_COLUMNS)
+
+    def tasks(self) -> pd.DataFrame:
+        """One row per submitted task: status, agent, attempts, latency."""
+        rows = [
+            {
+                "id": r.id, "role": r.role, "status": r.status, "agent": r.agent,
+                "attempts": r.starts, "priority": r.priority,
+                "queued_s": None if r.started_at is None else r.started_at - r.submitted_at,
+                "duration_s": None if r.finished_at is None else r.finished_at - r.submitted_at,
+            }
+            for r in self._tasks.values()
+        ]  # fmt: skip
+        return pd.DataFrame(rows, columns=["id", "role", "status", "agent", "attempts",
+                                           "priority", "queued_s", "duration_s"])  # fmt: skip
+
+    def audit(self) -> pd.DataFrame:
+        """Every capability decision, allowed and denied, in order (append-only)."""
+        if not self.audit_log and self._store is not None:
+            return self._store.load_audit()
+        return self.audit_log.frame()
+
+    def release(self, agent: str) -> None:
+        """Let a quarantined agent take work again."""
+        self.supervisor.release(self._worker(agent))
+
+    def __repr__(self) -> str:
+        roles = ", ".join(f"{r}×{len(self._role_workers(r))}" for r in self._manifests)
+        done = sum(1 for r in self._tasks.values() if r.done)
+        return f"<Registry [{roles}] tasks={done}/{len(self._tasks)} bus={type(self.bus).__name__}>"
+
+
+def _check_count(count: int) -> None:
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise RegistryError(f"count must be an int ≥ 0, not {count!r}")
