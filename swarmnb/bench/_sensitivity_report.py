@@ -21,7 +21,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .sensitivity import AXES
+from ._axes import AXES
 
 __all__ = ["dependence", "gap_table", "headline", "one_at_a_time", "sensitivity_charts"]
 

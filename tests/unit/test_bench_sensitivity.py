@@ -8,19 +8,19 @@ import pandas as pd
 import pytest
 
 import swarmnb as sn
+from swarmnb.bench._axes import AXES, points, profiles_at
 from swarmnb.bench._sensitivity_report import dependence, gap_table, headline
-from swarmnb.bench.sensitivity import AXES, _points, profiles_at
 from swarmnb.models import SIM_PROFILES
 from swarmnb.scenarios import DeepSearch, WideSearch
 
 
 def test_points_cover_each_axis_and_the_pair_grid_once():
     values = {"context_drop": (0.0, 1.0, 2.0), "overhead_s": (0.1, 1.0)}
-    points = _points(values, [("context_drop", "overhead_s")])
-    assert points[0] == ()  # the sim defaults come first
-    assert (("context_drop", 0.0),) in points and (("overhead_s", 0.1),) in points
-    assert (("context_drop", 0.0), ("overhead_s", 0.1)) in points
-    assert len(points) == len(set(points)) == 1 + 2 + 1 + 2  # defaults, singles, pair corners
+    found = points(values, [("context_drop", "overhead_s")])
+    assert found[0] == ()  # the sim defaults come first
+    assert (("context_drop", 0.0),) in found and (("overhead_s", 0.1),) in found
+    assert (("context_drop", 0.0), ("overhead_s", 0.1)) in found
+    assert len(found) == len(set(found)) == 1 + 2 + 1 + 2  # defaults, singles, pair corners
 
 
 def test_profiles_at_changes_every_profile_and_nothing_else():
