@@ -49,7 +49,7 @@ SIM_NOTE = (
 #: has its own sweep passes ``headline=sens.headline()`` instead.
 SENSITIVITY_HEADLINE = (
     "Where the advantage comes from (sensitivity sweep of the simulator, "
-    "`swarmnb bench --experiment sensitivity --size small`): on WideSearch the heuristic "
+    "`swarmnb bench --experiment sensitivity --size small`): on a 40-item WideSearch the heuristic "
     "swarm's item-F1 lead over one agent (+0.08 at the sim defaults) is ±0.00 without "
     "context degradation (context_drop ×0), while its critical-steps advantage stays 6.9×; "
     "base accuracy, latency overhead, prices and the malformed-output rate move the lead by "
