@@ -51,7 +51,10 @@ bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/virtual_clock.py
 	$(PY) benchmarks/dashboard_overhead.py
+	$(PY) benchmarks/agent_recovery.py
 	$(PY) benchmarks/swarm_vs_single.py --jobs 2
+	$(PY) benchmarks/sandbox_overhead.py
+	$(PY) benchmarks/coding_team.py --jobs 2
 	$(PY) benchmarks/scale.py
 	$(PY) -m swarmnb bench --size full --experiment all --out reports/bench --jobs 2
 

@@ -29,5 +29,5 @@ async def make_bus(kind: str, server: NatsServer | None) -> AsyncIterator[object
     stream = "T" + uuid.uuid4().hex[:10].upper()
     bus = await NatsBus.connect(server.url, stream=stream)
     yield bus
-    await bus._js.delete_stream(stream)
+    await bus.delete_stream()
     await bus.close()

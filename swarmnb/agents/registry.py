@@ -20,23 +20,22 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import heapq
 import itertools
-import math
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from .._exceptions import RegistryError, UnknownRole
 from ..bus import Bus, MemoryBus
-from ..bus.messages import TaskAssigned, TaskCompleted, TaskFailedMsg, subjects
+from ..bus.messages import TaskCompleted, TaskFailedMsg, subjects
 from ..events import EventBus
 from ._install import order_and_check, resolve_manifest
+from ._routing import Routing
+from ._views import Views
 from .capabilities import AuditLog
+from .coordination import Coordination
 from .gate import ToolGate
 from .manifest import AgentManifest
 from .results import TaskRecord, TaskResult
@@ -46,14 +45,8 @@ from .worker import AgentWorker
 
 __all__ = ["Registry"]
 
-_AGENT_COLUMNS = [
-    "id", "role", "version", "model", "status", "health", "last_heartbeat_s", "queue",
-    "in_flight", "tasks", "failed", "mean_duration_s", "errors", "tokens", "cost_usd",
-    "tool_calls", "denied", "restarts", "incarnation", "uptime_s",
-]  # fmt: skip
 
-
-class Registry:
+class Registry(Routing, Coordination, Views):
     """Long-lived agents by role; see the module docs.
 
     ``bus`` defaults to a fresh :class:`~swarmnb.bus.MemoryBus`. ``path`` keeps registry state
@@ -85,7 +78,7 @@ class Registry:
         self.max_attempts = max_attempts
         self.id = f"registry-{uuid.uuid4().hex[:8]}"
         self._t0: float | None = None
-        self.events = EventBus(self.id, time_fn=self._t)
+        self.log = EventBus(self.id, time_fn=self._t)  #: every event, in order
         self._store = None
         if path is not None:
             from .store import RegistryStore
@@ -110,6 +103,9 @@ class Registry:
         self._started = False
         self._closed = False
         self.duplicates = 0  #: results that arrived again for a finished task (dropped)
+        self._shared = []
+        self._replies: set[asyncio.Task[None]] = set()
+        self.add_tool(self._help_tool())
 
     # -- clock and events --------------------------------------------------------------------
     def now(self) -> float:
@@ -123,7 +119,34 @@ class Registry:
         return 0.0 if self._t0 is None else self.now() - self._t0
 
     def emit(self, kind: str, **fields: Any) -> None:
-        self.events.emit(kind, fields)
+        self.log.emit(kind, fields)
+
+    # -- the event stream, shaped like a run's (dashboards and sinks read a registry as one) ---
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Every event so far: agents, tasks, tool calls, capability decisions, supervision."""
+        return self.log.events
+
+    def events_since(self, start: int) -> list[dict[str, Any]]:
+        return self.log.events_since(start)
+
+    @property
+    def n_events(self) -> int:
+        return len(self.log)
+
+    def subscribe(self, subscriber: Any, *, replay: bool = True) -> Any:
+        """Call ``subscriber(event)`` for every event (past ones first); returns a detach."""
+        return self.log.subscribe(subscriber, replay=replay)
+
+    @property
+    def finished(self) -> bool:
+        return self._closed
+
+    def dashboard(self, **options: Any) -> Any:
+        """The live agent pool: role, health, heartbeat age, restarts, quarantine, denials."""
+        from ..ui import AgentPoolView
+
+        return AgentPoolView.for_run(self, **options)
 
     # -- start / stop ------------------------------------------------------------------------
     async def start(self) -> Registry:
@@ -134,19 +157,26 @@ class Registry:
             return self
         self._started = True
         self._t0 = self.now()
+        self.emit("run.started", name="registry", clock=_clock_name())
         self._outbox = asyncio.Queue()
         results = self.bus.subscribe("swarmnb.tasks.>")
         beats = self.bus.subscribe(subjects.heartbeats)
-        await results.__aenter__()
-        await beats.__aenter__()
+        shared = self.bus.subscribe(subjects.shared_context)
+        helps = self.bus.subscribe("swarmnb.agent.help.*")
+        decisions = self.bus.subscribe("swarmnb.decision.request.*")
+        self._subs = [results, beats, shared, helps, decisions]
+        for sub in self._subs:
+            await sub.__aenter__()
         loop = asyncio.get_running_loop()
         self._background = [
             loop.create_task(self._listen(results), name="registry results"),
             loop.create_task(self._listen(beats), name="registry heartbeats"),
+            loop.create_task(self._listen(shared), name="registry shared context"),
+            loop.create_task(self._serve_requests(helps), name="registry help"),
+            loop.create_task(self._serve_requests(decisions), name="registry decisions"),
             loop.create_task(self._send(), name="registry outbox"),
             loop.create_task(self.supervisor.run(), name="registry supervisor"),
         ]
-        self._subs = [results, beats]
         if self._store is not None:
             for manifest, count in self._store.load_roles().values():
                 await self.install(manifest, count=count)
@@ -164,9 +194,11 @@ class Registry:
         for rec in self._tasks.values():
             if not rec.done:
                 self._finish(rec, "cancelled", error="the registry was closed")
-        for task in self._background:
+        for task in [*self._background, *self._replies]:
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await asyncio.gather(*self._background, *self._replies, return_exceptions=True)
+        if self._started:
+            self.emit("run.finished", status="completed")
         for sub in getattr(self, "_subs", []):
             await sub.close()
         if self._store is not None:
@@ -366,80 +398,9 @@ class Registry:
             raise RegistryError(f"no task {task_id!r}")
         return await asyncio.shield(rec.future)
 
-    def _dispatch(self, rec: TaskRecord) -> None:
-        ready = [
-            w for w in self._workers.values()
-            if w.role == rec.role and w.routable and w.load < self.prefetch
-        ]  # fmt: skip
-        if not ready:
-            workers = self._role_workers(rec.role)
-            if workers and all(w.state == "failed" for w in workers):
-                self._finish(rec, "failed", error=f"no {rec.role} agent is left to run it")
-                return
-            rec.status, rec.agent = "queued", None
-            deadline = math.inf if rec.deadline is None else rec.deadline
-            heapq.heappush(self._backlog[rec.role], (rec.priority, deadline, rec.seq, rec.id))
-            return
-        w = min(ready, key=lambda w: (w.load, len(w.in_flight), w.stats.tasks_done))
-        rec.attempt += 1
-        rec.agent, rec.status = w.id, "assigned"
-        w.assigned.add(rec.id)
-        msg = TaskAssigned(
-            task_id=rec.id, role=rec.role, agent=w.id, prompt=rec.prompt, priority=rec.priority,
-            deadline=rec.deadline, attempt=rec.attempt, tools=list(rec.tools),
-            submitted_at=rec.submitted_at,
-        )  # fmt: skip
-        assert self._outbox is not None
-        self._outbox.put_nowait((subjects.assigned(w.id), msg, f"{rec.id}#{rec.attempt}"))
-
-    def _flush_backlog(self, role: str) -> None:
-        queue = self._backlog.get(role)
-        while queue and any(
-            w.routable and w.load < self.prefetch for w in self._role_workers(role)
-        ):
-            rec = self._tasks[heapq.heappop(queue)[-1]]
-            if not rec.done:
-                self._dispatch(rec)
-
-    def _orphaned(self, role: str) -> None:
-        """Fail the queued tasks of a role none of whose agents can come back."""
-        if any(w.state != "failed" for w in self._role_workers(role)):
-            return
-        for *_, tid in self._backlog.pop(role, []):
-            self._finish(self._tasks[tid], "failed", error=f"no {role} agent is left to run it")
-
-    def _requeue(self, w: AgentWorker, reason: str, *, started: bool = True) -> None:
-        """Move `w`'s unfinished tasks elsewhere (`started=False`: only the queued ones)."""
-        for tid in sorted(w.assigned):
-            rec = self._tasks[tid]
-            if not started and tid in w.in_flight:
-                continue
-            w.assigned.discard(tid)
-            if rec.done:
-                continue
-            if rec.starts >= self.max_attempts and rec.status == "running":
-                self._finish(rec, "failed", error=f"gave up after {rec.starts} attempts: {reason}")
-                continue
-            self.emit("task.retrying", task=tid, agent=w.id, reason=reason, attempt=rec.attempt)
-            self._dispatch(rec)
-
     # -- callbacks from workers and the bus --------------------------------------------------
-    def _should_run(self, task_id: str, agent: str, attempt: int) -> bool:
-        rec = self._tasks.get(task_id)
-        return rec is not None and not rec.done and rec.agent == agent and rec.attempt == attempt
-
     def _on_ready(self, w: AgentWorker) -> None:
         self._flush_backlog(w.role)
-
-    def _on_started(self, w: AgentWorker, a: TaskAssigned, at: float) -> None:
-        rec = self._tasks.get(a.task_id)
-        if rec is None:
-            return
-        rec.status = "running"
-        rec.starts += 1
-        if rec.started_at is None:
-            rec.started_at = at
-        self.emit("task.started", task=a.task_id, agent=w.id, attempt=a.attempt)
 
     async def _send(self) -> None:
         assert self._outbox is not None
@@ -456,57 +417,8 @@ class Registry:
                 self._record(msg.parse(TaskFailedMsg))
             elif subject.startswith("swarmnb.agent.heartbeat."):
                 self.supervisor.on_heartbeat(msg.data)
-
-    def _record(self, msg: TaskCompleted | TaskFailedMsg) -> None:
-        rec = self._tasks.get(msg.task_id)
-        if rec is None:
-            return  # another registry's task on a shared bus
-        if rec.done:
-            self.duplicates += 1
-            return
-        if isinstance(msg, TaskFailedMsg):
-            if msg.attempt != rec.attempt:
-                return  # a stale attempt's failure: the task was delivered again since
-            self._finish(rec, "failed", error=msg.error, agent=msg.agent)
-            return
-        self._finish(rec, "completed", output=msg.output, agent=msg.agent, msg=msg)
-        w = self._workers.get(msg.agent)
-        if w is not None:
-            self.supervisor.on_result(w, msg.tokens_in + msg.tokens_out)
-
-    def _finish(
-        self, rec: TaskRecord, status: str, *, output: str | None = None, error: str | None = None,
-        agent: str | None = None, msg: TaskCompleted | None = None,
-    ) -> None:  # fmt: skip
-        now = self.now()
-        rec.status = status  # type: ignore[assignment]
-        rec.finished_at = now
-        for w in self._workers.values():
-            w.assigned.discard(rec.id)
-        self._flush_backlog(rec.role)
-        result = TaskResult(
-            task_id=rec.id, role=rec.role, status=status,  # type: ignore[arg-type]
-            output=output, error=error, agent=agent or rec.agent, attempts=rec.starts,
-            tokens_in=msg.tokens_in if msg else 0, tokens_out=msg.tokens_out if msg else 0,
-            cost_usd=msg.cost_usd if msg else 0.0, tool_calls=msg.tool_calls if msg else 0,
-            duration_s=msg.duration_s if msg else 0.0,
-            queued_s=None if rec.started_at is None else rec.started_at - rec.submitted_at,
-            late=rec.deadline is not None and now > rec.deadline,
-        )  # fmt: skip
-        rec.result = result
-        kind = {"completed": "task.completed", "failed": "task.failed"}.get(
-            status, "task.cancelled"
-        )
-        fields: dict[str, Any] = {"task": rec.id, "agent": result.agent}
-        if error:
-            fields["reason"] = error
-        if msg is not None:
-            fields.update(tokens_in=msg.tokens_in, tokens_out=msg.tokens_out, cost_usd=msg.cost_usd)
-        self.emit(kind, **fields)
-        if rec.future is not None and not rec.future.done():
-            rec.future.set_result(result)
-        if self._store is not None:
-            self._store.save_result(result)
+            elif subject == subjects.shared_context:
+                self._on_shared(msg.data)
 
     # -- views -------------------------------------------------------------------------------
     def _worker(self, agent: str) -> AgentWorker:
@@ -534,34 +446,6 @@ class Registry:
         """The installed manifests by role."""
         return dict(self._manifests)
 
-    def agents(self) -> pd.DataFrame:
-        """One row per live agent: id, role, status, health, heartbeat age, counters."""
-        now = self.now()
-        rows = [w.row(now) for w in self._workers.values() if w.state != "stopped"]
-        if not rows and not self._started and self._store is not None:
-            rows = self._store.load_agents()
-        return pd.DataFrame(rows, columns=_AGENT_COLUMNS)
-
-    def tasks(self) -> pd.DataFrame:
-        """One row per submitted task: status, agent, attempts, latency."""
-        rows = [
-            {
-                "id": r.id, "role": r.role, "status": r.status, "agent": r.agent,
-                "attempts": r.starts, "priority": r.priority,
-                "queued_s": None if r.started_at is None else r.started_at - r.submitted_at,
-                "duration_s": None if r.finished_at is None else r.finished_at - r.submitted_at,
-            }
-            for r in self._tasks.values()
-        ]  # fmt: skip
-        return pd.DataFrame(rows, columns=["id", "role", "status", "agent", "attempts",
-                                           "priority", "queued_s", "duration_s"])  # fmt: skip
-
-    def audit(self) -> pd.DataFrame:
-        """Every capability decision, allowed and denied, in order (append-only)."""
-        if not self.audit_log and self._store is not None:
-            return self._store.load_audit()
-        return self.audit_log.frame()
-
     def release(self, agent: str) -> None:
         """Let a quarantined agent take work again."""
         self.supervisor.release(self._worker(agent))
@@ -570,6 +454,12 @@ class Registry:
         roles = ", ".join(f"{r}×{len(self._role_workers(r))}" for r in self._manifests)
         done = sum(1 for r in self._tasks.values() if r.done)
         return f"<Registry [{roles}] tasks={done}/{len(self._tasks)} bus={type(self.bus).__name__}>"
+
+
+def _clock_name() -> str:
+    from ..runtime.clock import VirtualClockLoop
+
+    return "virtual" if isinstance(asyncio.get_running_loop(), VirtualClockLoop) else "real"
 
 
 def _check_count(count: int) -> None:

@@ -41,6 +41,7 @@ class Supervisor:
         self.enabled = enabled
         self.restarts: dict[str, deque[float]] = defaultdict(deque)
         self.recoveries: list[float] = []  #: seconds from fault to a healthy replacement
+        self.recovery_log: list[dict[str, Any]] = []  #: agent, fault_at, healthy_at, seconds
         self._denials: dict[str, deque[float]] = defaultdict(deque)
         self._tokens: dict[str, deque[int]] = defaultdict(lambda: deque(maxlen=256))
 
@@ -61,17 +62,21 @@ class Supervisor:
             w.health = "healthy"
             if w.fault_at is not None:
                 self.recoveries.append(now - w.fault_at)
+                self.recovery_log.append(
+                    {"agent": w.id, "fault_at": w.fault_at, "healthy_at": now,
+                     "seconds": now - w.fault_at}
+                )  # fmt: skip
                 w.fault_at = None
             self.reg._flush_backlog(w.role)
         self.reg.emit("agent.heartbeat", agent=w.id, load=data.get("load", 0.0),
                       status=data.get("status", "idle"))  # fmt: skip
 
     def _on_exit(self, w: AgentWorker, incarnation: int, task: asyncio.Task[None]) -> None:
+        exc = None if task.cancelled() else task.exception()  # retrieved: no "never retrieved"
         if incarnation != w.incarnation or w.state in ("stopped", "failed"):
             return
         if task.cancelled() and not w.killed:
             return
-        exc = None if task.cancelled() else task.exception()
         reason = f"crashed: {type(exc).__name__}: {exc}" if exc is not None else "killed"
         w.state = "crashed"
         if w.fault_at is None:

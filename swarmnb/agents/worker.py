@@ -255,7 +255,7 @@ class AgentWorker:
                 self.drained.set()
                 if self.state == "busy":
                     self.state = "idle"
-        await host.bus.publish(subject, msg, msg_id=a.task_id)
+        await host.bus.publish(subject, msg, msg_id=f"{host.id}/{a.task_id}")
 
     async def _think(self, a: TaskAssigned, ctx: _TaskCtx) -> tuple[str, int]:
         from ..models import complete
@@ -264,8 +264,9 @@ class AgentWorker:
         tools = host._tools_for(a.tools)
         schemas = [t.schema for t in tools.values()] or None
         messages: list[dict[str, Any]] = []
-        if m.system_prompt:
-            messages.append({"role": "system", "content": m.system_prompt})
+        system = "\n\n".join(p for p in (m.system_prompt, host._context_prompt()) if p)
+        if system:
+            messages.append({"role": "system", "content": system})
         messages.extend(self.memory)
         messages.append({"role": "user", "content": a.prompt})
         calls = 0

@@ -32,6 +32,8 @@ class PoolAgent:
     id: str
     status: str = "idle"  # idle | busy | down
     tasks_done: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
     restarts: int = 0
     last_heartbeat: float | None = None
     crashed_at: float | None = field(default=None, repr=False)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .._api import start_run
-from .._exceptions import SwarmConflict
+from .._exceptions import ResumeError, SwarmConflict
 from ..events import EventSink, encode_event
 from ..graph import TaskGraph
 from ..models import complete
@@ -36,6 +37,7 @@ from .schemas import AgentInfo, SwarmCreate, SwarmInfo, TaskInfo, TaskSpec
 
 __all__ = ["ServiceSwarm", "SwarmConflict"]
 
+_log = logging.getLogger(__name__)
 _TERMINAL = {"task.completed": "completed", "task.failed": "failed",
              "task.skipped": "skipped", "task.cancelled": "cancelled",
              "task.restored": "completed"}  # fmt: skip
@@ -46,7 +48,7 @@ class _AgentContext:
 
     __slots__ = ("_ctx", "agent")
 
-    def __init__(self, ctx: Any, agent: str) -> None:
+    def __init__(self, ctx: Any, agent: PoolAgent) -> None:
         self._ctx = ctx
         self.agent = agent
 
@@ -58,10 +60,12 @@ class _AgentContext:
         return self._ctx.reserve(**kw)
 
     def record_usage(self, **kw: Any) -> None:
+        self.agent.tokens += int(kw.get("tokens_in", 0)) + int(kw.get("tokens_out", 0))
+        self.agent.cost_usd += float(kw.get("cost_usd", 0.0))
         self._ctx.record_usage(**kw)
 
     def emit(self, kind: str, **fields: Any) -> None:
-        fields.setdefault("agent", self.agent)
+        fields.setdefault("agent", self.agent.id)
         self._ctx.emit(kind, **fields)
 
 
@@ -95,6 +99,9 @@ class ServiceSwarm:
         self._tool_gauge = tool_gauge  # [in flight, peak] across the service
         self._watcher: asyncio.Task[None] | None = None
         self.stopping = False
+        self.registry: Any = None  # an sn.agents.Registry when the swarm has roles
+        self._registry_rows: list[dict[str, Any]] | None = None
+        self._registry_ready = asyncio.Event()
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -114,8 +121,11 @@ class ServiceSwarm:
     def resume(self) -> None:
         """Continue after a restart: finished tasks restored, the rest run in a new run.
 
-        A task counts as finished if its outcome is in the service store (written before the
-        API could report it) or its terminal event is in a trace; it is never run again.
+        The new run resumes from the last run's trace and result store (``run_graph(...,
+        resume=)``): each task whose full result was stored is restored (``task.restored``),
+        never run again; tasks that were in flight run again, their attempts counted. If that
+        store cannot be used, the service's own record of finished tasks (written before the
+        API could report them) decides instead, and only unfinished tasks join the new run.
         """
         past: list[dict[str, Any]] = []  # the earlier runs' events, in order
         for run_id in self.record.runs:
@@ -125,6 +135,16 @@ class ServiceSwarm:
         for event in past:
             self._fold(event)
             self.lines.append((event["kind"], encode_event(event)))
+        specs = [TaskSpec.model_validate(s) for s in self.store.tasks(self.record.id)]
+        self.record.resumed += 1
+        last = self.trace_dir / f"{self.record.runs[-1]}.jsonl" if self.record.runs else None
+        if last is not None and last.exists():
+            try:
+                self._start(specs, restored={}, resume=last)
+                return
+            except ResumeError as exc:
+                _log.warning("swarm %s: resuming from %s failed (%s); using the service's "
+                             "record of finished tasks", self.record.id, last, exc)  # fmt: skip
         for tid, row in self.store.results(self.record.id).items():
             info = self.tasks.get(tid) or TaskInfo(id=tid, status="queued", attempts=0)
             info.status, info.result, info.error = row["status"], row["result"], row["error"]
@@ -139,11 +159,15 @@ class ServiceSwarm:
         }
         for info in restored.values():
             info.restored = True
-        specs = [TaskSpec.model_validate(s) for s in self.store.tasks(self.record.id)]
-        self.record.resumed += 1
         self._start(specs, restored=restored)
 
-    def _start(self, specs: list[TaskSpec], *, restored: Mapping[str, TaskInfo]) -> None:
+    def _start(
+        self,
+        specs: list[TaskSpec],
+        *,
+        restored: Mapping[str, TaskInfo],
+        resume: Path | None = None,
+    ) -> None:
         graph = TaskGraph()
         dead: dict[str, str] = {  # finished without completing: their dependants cannot run
             tid: tid for tid, info in restored.items() if info.status != "completed"
@@ -176,6 +200,7 @@ class ServiceSwarm:
             backoff_base=self.spec.backoff_s,
             backoff_max=5.0,
             sinks=[_SwarmSink(self), *self.sinks],
+            resume=resume,
         )
         self.run = run
         self._restored = restored
@@ -186,6 +211,8 @@ class ServiceSwarm:
 
     async def _drive(self, run: Run) -> None:
         self.pool.bind(run.emit)
+        if self.spec.roles:
+            await self._start_registry(run)
         if self._restored:
             run.emit(
                 "run.resumed",
@@ -197,10 +224,40 @@ class ServiceSwarm:
             await self._wake.wait()
             self._wake.clear()
 
+    async def _start_registry(self, run: Run) -> None:
+        """Long-lived agents by role, their agent events joining the swarm's stream."""
+        from ..agents import Registry
+        from ..bus import MemoryBus
+
+        self.registry = Registry(
+            bus=MemoryBus(), seed=self.spec.seed,
+            model_options={"sim_latency_scale": self.spec.latency_scale},
+        )  # fmt: skip
+
+        def forward(event: Mapping[str, Any]) -> None:
+            kind = str(event["kind"])
+            if kind.startswith("agent.") and kind != "agent.heartbeat" and not run.finished:
+                fields = {k: v for k, v in event.items() if k not in ("v", "run", "seq", "t")}
+                del fields["kind"]
+                run.emit(kind, **fields)
+
+        self.registry.events.subscribe(forward)
+        try:
+            for role, count in self.spec.roles.items():
+                await self.registry.install(role, count=count)
+        finally:
+            self._registry_ready.set()
+
     async def _watch(self, run: Run) -> None:
         with contextlib.suppress(BaseException):
             await run
         self.pool.close()
+        if self.registry is not None:
+            self._registry_rows = [  # as they ended: a closed registry lists no agents
+                {**row, "status": "finished"} for row in self.registry.agents().to_dict("records")
+            ]
+            with contextlib.suppress(Exception):
+                await self.registry.close()
         if self.stopping:  # the server is shutting down: the swarm resumes at the next start
             return
         if self.record.status != "deleted":
@@ -260,6 +317,8 @@ class ServiceSwarm:
 
     async def _work(self, task: Any, ctx: Any) -> dict[str, Any]:
         spec = self.specs[task.id]
+        if spec.role is not None and spec.role in self.spec.roles:
+            return await self._on_registry(task, ctx, spec.role)
         agent = await self.pool.acquire()
         info = self.tasks.get(task.id)
         if info is not None:
@@ -274,7 +333,7 @@ class ServiceSwarm:
                 reply = await complete(
                     self.spec.model,
                     [{"role": "user", "content": task.prompt}],
-                    ctx=_AgentContext(ctx, agent.id),
+                    ctx=_AgentContext(ctx, agent),
                     sim_latency_scale=self.spec.latency_scale,
                 )
                 result["answer"] = reply.content
@@ -292,6 +351,19 @@ class ServiceSwarm:
         finally:
             if not crashed:
                 self.pool.release(agent)
+
+    async def _on_registry(self, task: Any, ctx: Any, role: str) -> dict[str, Any]:
+        await self._registry_ready.wait()
+        res = await self.registry.submit(role, task.prompt, task_id=f"{task.id}#{ctx.attempt}")
+        ctx.record_usage(
+            tokens_in=res.tokens_in, tokens_out=res.tokens_out, cost_usd=res.cost_usd, steps=1
+        )
+        info = self.tasks.get(task.id)
+        if info is not None:
+            info.agent = res.agent
+        if not res.ok:
+            raise RetryableError(f"{role} agent {res.agent}: {res.status}: {res.error}")
+        return {"agent": res.agent, "answer": res.output}
 
     async def _tool(self, ctx: Any, agent: PoolAgent, k: int, jitter: float) -> None:
         gauge = self._tool_gauge
@@ -338,6 +410,8 @@ class ServiceSwarm:
             info.status = "retrying"
             info.error = str(event.get("error", ""))
         elif kind in _TERMINAL:
+            if kind == "task.restored":
+                info.restored = True
             info.status = _TERMINAL[kind]
             info.finished = float(event["t"])
             if "result" in event:
@@ -404,20 +478,39 @@ class ServiceSwarm:
         info = self.tasks.get(task_id)
         if info is None:
             return None
-        if self.run is not None and info.status == "completed" and not info.restored:
-            try:
-                return info.model_copy(update={"result": self.run.result_of(task_id)})
-            except (KeyError, IndexError):
+        if self.run is not None and info.status == "completed":
+            try:  # the full value (restored ones too, when the run restored them)
+                value = self.run.result_of(task_id)
+            except (KeyError, IndexError, RuntimeError):
                 return info
+            if value is not None or not info.restored:
+                return info.model_copy(update={"result": value})
         return info
 
     def agents(self) -> list[AgentInfo]:
-        return [
+        rows: list[AgentInfo] = []
+        if self.registry is not None:
+            live = self._registry_rows is None
+            records = self.registry.agents().to_dict("records") if live else self._registry_rows
+            for row in records or []:
+                age = row.get("last_heartbeat_s")
+                rows.append(
+                    AgentInfo(
+                        id=row["id"], role=row["role"], status=str(row["status"]),
+                        health=str(row["health"]), tasks_done=int(row["tasks"]),
+                        tokens=int(row["tokens"]), cost_usd=float(row["cost_usd"]),
+                        restarts=int(row["restarts"]),
+                        last_heartbeat=None if age is None or age != age else time.time() - age,
+                    )
+                )  # fmt: skip
+        return rows + [
             AgentInfo(
                 id=a.id,
                 status=a.status,  # type: ignore[arg-type]
                 health="unhealthy" if a.status == "down" else "healthy",
                 tasks_done=a.tasks_done,
+                tokens=a.tokens,
+                cost_usd=a.cost_usd,
                 restarts=a.restarts,
                 last_heartbeat=a.last_heartbeat,
             )

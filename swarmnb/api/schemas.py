@@ -72,7 +72,25 @@ class SwarmCreate(_Strict):
     latency_scale: float = Field(1.0, ge=0, le=100, description="scale of sim model latency")
     backoff_s: float = Field(0.05, ge=0, le=60, description="first retry delay")
     faults: FaultSpec = Field(default_factory=FaultSpec)
+    roles: dict[str, int] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="long-lived agents by role (sn.agents.Registry): a task whose role is "
+        "listed runs on one of them, with the registry's supervision and capability gate",
+    )
     seed: int = Field(0, ge=0, le=2**31)
+
+    @model_validator(mode="after")
+    def _role_counts(self) -> SwarmCreate:
+        from ..agents.catalogue import role_names
+
+        known = set(role_names())
+        for role, count in self.roles.items():
+            if role not in known:
+                raise ValueError(f"roles: unknown role {role!r}; built-in roles: {sorted(known)}")
+            if not 1 <= count <= 100:
+                raise ValueError(f"roles.{role}: between 1 and 100 agents, not {count}")
+        return self
 
     @model_validator(mode="after")
     def _open_or_tasks(self) -> SwarmCreate:
@@ -129,10 +147,19 @@ class TaskInfo(BaseModel):
 
 
 class AgentInfo(BaseModel):
+    """One agent of a swarm (the columns of ``sn.agents.Registry.agents()``).
+
+    Pool workers are ``idle``, ``busy`` or ``down``; registry agents report the registry's
+    states (``starting``, ``idle``, ``busy``, ``quarantined``, …) and health.
+    """
+
     id: str
-    status: Literal["idle", "busy", "down"]
-    health: Literal["healthy", "unhealthy"]
+    role: str = "worker"
+    status: str
+    health: str
     tasks_done: int
+    tokens: int = 0
+    cost_usd: float = 0.0
     restarts: int
     last_heartbeat: float | None
 

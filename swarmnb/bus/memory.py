@@ -49,7 +49,7 @@ class MemorySubscription:
     def _start(self) -> MemorySubscription:
         if not self._open and not self._closed:
             self._open = True
-            self._bus._subs.append(self)
+            self._bus._add(self)
         return self
 
     def __await__(self) -> Generator[Any, None, MemorySubscription]:
@@ -85,8 +85,7 @@ class MemorySubscription:
         if self._closed:
             return
         self._closed = True
-        if self in self._bus._subs:
-            self._bus._subs.remove(self)
+        self._bus._remove(self)
         self._queue.put_nowait(None)
 
     async def __aenter__(self) -> MemorySubscription:
@@ -114,12 +113,41 @@ class MemoryBus:
     ) -> None:
         self.stream_subjects = tuple(check_subject(s, wildcards=True) for s in stream_subjects)
         self._subs: list[MemorySubscription] = []
+        self._exact: dict[str, list[MemorySubscription]] = {}  #: plain subjects, by subject
+        self._wild: list[MemorySubscription] = []  #: patterns with * or >
         self._stream: list[Message] = []
         self._ids: dict[str, int] = {}
         self._id_order: deque[str] = deque()
         self._window = dedupe_window
         self._closed = False
         self._inbox = itertools.count(1)
+
+    def _add(self, sub: MemorySubscription) -> None:
+        self._subs.append(sub)
+        if "*" in sub.subject.split(".") or sub.subject.endswith(">"):
+            self._wild.append(sub)
+        else:
+            self._exact.setdefault(sub.subject, []).append(sub)
+
+    def _remove(self, sub: MemorySubscription) -> None:
+        if sub in self._subs:
+            self._subs.remove(sub)
+        if sub in self._wild:
+            self._wild.remove(sub)
+        same = self._exact.get(sub.subject)
+        if same and sub in same:
+            same.remove(sub)
+            if not same:
+                del self._exact[sub.subject]
+
+    def _matching(self, subject: str) -> list[MemorySubscription]:
+        """Open subscriptions for ``subject``, in the order they subscribed."""
+        found = [s for s in self._wild if subject_matches(s.subject, subject)]
+        found += self._exact.get(subject, ())
+        if len(found) > 1:
+            order = {id(s): i for i, s in enumerate(self._subs)}
+            found.sort(key=lambda s: order[id(s)])
+        return found
 
     def _in_stream(self, subject: str) -> bool:
         return any(subject_matches(p, subject) for p in self.stream_subjects)
@@ -153,9 +181,8 @@ class MemoryBus:
                 if msg_id is not None:
                     self._remember(msg_id, ack.seq)
         msg = Message(subject=subject, body=body, msg_id=msg_id, reply=reply, _bus=self)
-        for sub in tuple(self._subs):
-            if subject_matches(sub.subject, subject):
-                sub._deliver(msg)
+        for sub in self._matching(subject):
+            sub._deliver(msg)
         return ack
 
     def _remember(self, msg_id: str, seq: int) -> None:
@@ -173,7 +200,7 @@ class MemoryBus:
     async def request(self, subject: str, payload: Payload, *, timeout: float = 30.0) -> Message:
         """Publish with a private reply subject and return the first reply."""
         check_subject(subject)
-        if not any(subject_matches(s.subject, subject) for s in self._subs):
+        if not self._matching(subject):
             raise BusTimeout(f"no responders on {subject!r}")
         inbox = f"_INBOX.{uuid.uuid4().hex}.{next(self._inbox)}"
         async with self.subscribe(inbox) as sub:

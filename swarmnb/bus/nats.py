@@ -126,8 +126,15 @@ class NatsBus:
         config = StreamConfig(name=stream, subjects=subjects, duplicate_window=duplicate_window_s)
         try:
             await js.add_stream(config)
-        except nats.js.errors.BadRequestError:
-            await js.update_stream(config)  # exists with other settings: align them
+        except nats.js.errors.BadRequestError as exc:
+            try:  # it exists with other settings: align them
+                await js.update_stream(config)
+            except nats.js.errors.NotFoundError:
+                await nc.close()
+                raise BusError(
+                    f"cannot create stream {stream!r} for {subjects}: {exc.description} "
+                    "(another stream on this server holds these subjects?)"
+                ) from None
         return cls(nc, js, stream=stream, stream_subjects=subjects)
 
     def _in_stream(self, subject: str) -> bool:
@@ -206,6 +213,10 @@ class NatsBus:
                     return
         finally:
             await psub.unsubscribe()
+
+    async def delete_stream(self) -> None:
+        """Remove this bus's stream and everything stored in it from the server."""
+        await self._js.delete_stream(self.stream)
 
     @property
     def connected(self) -> bool:

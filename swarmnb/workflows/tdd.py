@@ -26,14 +26,23 @@ Example::
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import sandbox
 from .._api import start_run
-from .._exceptions import NotCodeError, RequirementError, TaskFailed, WorkspaceError
+from .._exceptions import (
+    CommandNotFound,
+    NotCodeError,
+    RequirementError,
+    TaskFailed,
+    WorkspaceError,
+)
 from ..memory import MemoryStore
 from ..runtime.clock import VirtualClockLoop, run_blocking
 from ..scenarios.codetasks import CodingTask, extract_code
@@ -116,6 +125,7 @@ class TDDTeam:
         min_score: float = 7.0,
         roles: dict[str, str] | None = None,
         test_timeout: float = 60.0,
+        test_framework: str | Mapping[str, object] = "pytest",
         memory: MemoryStore | None = None,
         remote: str | None = None,
         clock: str | None = None,
@@ -136,6 +146,8 @@ class TDDTeam:
         self.tests_first, self.self_check, self.min_score = tests_first, self_check, min_score
         self.roles = {**ROLES, **(roles or {})}
         self.test_timeout = test_timeout
+        self.test_framework = test_framework
+        self._runner = sandbox.get_runner(test_framework)  # an unknown framework fails here
         self.memory, self.remote = memory, remote
         self.clock, self.trace, self.seed = clock, trace, seed
 
@@ -147,12 +159,16 @@ class TDDTeam:
             raise RequirementError("the requirement is empty: say what the code must do")
         if self.workspace.exists() and not self.workspace.is_dir():
             raise WorkspaceError(f"workspace {str(self.workspace)!r} is not a directory")
+        exe = self._runner.command(Path("report"), [])[0]
+        if not (shutil.which(exe) or (os.path.isabs(exe) and os.access(exe, os.X_OK))):
+            raise CommandNotFound(f"the test command {exe!r} of {self._runner.name} does not "
+                                  "exist; nothing was changed")  # fmt: skip
         self.workspace.mkdir(parents=True, exist_ok=True)
         git = Git(self.workspace)
-        base = git.ensure_repo()
-        if dirty := git.dirty():
+        if (self.workspace / ".git").exists() and (dirty := git.dirty()):
             raise WorkspaceError(f"the workspace has uncommitted changes {dirty[:5]}: commit "
                                  "or stash them first; nothing was changed")  # fmt: skip
+        base = git.ensure_repo()
         if task is not None:
             register_task_oracles([task])
         out = BuildResult(requirement=text, base=base)
@@ -193,12 +209,11 @@ class TDDTeam:
                 f"you test from module `{module}`. Reply with one ```python block."
             )
             tests = ""
-            if self.tests_first:
-                tests = await self._write_tests(steps, tests_prompt, test_path, git, out)
-            code, report = await self._code_loop(steps, key, text, src, tests, out)
-            if not self.tests_first:
-                tests = await self._write_tests(steps, tests_prompt, test_path, git, out)
-                report = await self._run_tests(steps, "run-after-tests", test_path, out, 0, 0)
+            first = None
+            if not self.tests_first:  # code-first: code from the requirement alone, then tests
+                first = await self._first_code(steps, key, text, src)
+            tests = await self._write_tests(steps, tests_prompt, test_path, git, out)
+            code, report = await self._code_loop(steps, key, text, src, tests, out, first)
             if report is None or not report.ok:
                 return await self._keep(steps, git, src, out, "the tests never passed")
             for round_ in range(1, self.max_reviews + 1):
@@ -246,8 +261,18 @@ class TDDTeam:
         out.commits.append(await steps.do("commit-tests", "git", _commit(git, [path], msg)))
         return tests
 
+    async def _first_code(self, steps: Steps, key: str, text: str, src: str) -> str:
+        head = step_header("code", key, attempt=0, approach=0, mode="code-first")
+        prompt = (f"{head}\nRequirement:\n{text}\n\nWrite the complete module {src}. Reply "
+                  "with one ```python block.")  # fmt: skip
+        code = await steps.checked("code-a0-f0", self.roles["developer"], prompt, kind="code",
+                                   accept=extract_code)  # fmt: skip
+        _write(self.workspace / src, code)
+        return code
+
     async def _code_loop(self, steps: Steps, key: str, text: str, src: str, tests: str,
-                         out: BuildResult) -> tuple[str, sandbox.TestReport | None]:  # fmt: skip
+                         out: BuildResult, first: str | None = None,
+                         ) -> tuple[str, sandbox.TestReport | None]:  # fmt: skip
         mode = "tests-first" if self.tests_first else "code-first"
         test_path = f"tests/test_{src.removesuffix('.py')}.py"
         code, report, history = "", None, ""
@@ -263,17 +288,17 @@ class TDDTeam:
                           f"module {src}. Reply with one ```python block.")  # fmt: skip
                 attempt = Attempt(approach=a, fix=k)
                 out.attempts.append(attempt)
+                reuse = first is not None and a == 0 and k == 0  # written before the tests
                 try:
-                    code = await steps.checked(f"code-a{a}-f{k}", self.roles["developer"], prompt,
-                                               kind="code", accept=extract_code)  # fmt: skip
+                    code = first if reuse and first else await steps.checked(
+                        f"code-a{a}-f{k}", self.roles["developer"], prompt, kind="code",
+                        accept=extract_code)  # fmt: skip
                 except NotCodeError as exc:
                     attempt.error = str(exc)
                     out.error = exc
                     feedback = f"\n\nYour last reply held no code ({exc}). Reply with code."
                     continue
                 _write(self.workspace / src, code)
-                if not self.tests_first:
-                    return code, None
                 report = await self._run_tests(steps, f"run-a{a}-f{k}", test_path, out, a, k,
                                                attempt)  # fmt: skip
                 if report.ok:
@@ -288,7 +313,7 @@ class TDDTeam:
     ) -> sandbox.TestReport:  # fmt: skip
         async def run() -> sandbox.TestReport:
             return await sandbox.run_tests(self.workspace, targets=[test_path],
-                                           timeout=self.test_timeout,
+                                           timeout=self.test_timeout, framework=self._runner,
                                            hide=[str(self.workspace / ".git")])  # fmt: skip
 
         report = await steps.do(sid, "test-runner", run)

@@ -184,6 +184,7 @@ def test_a_swarm_through_every_route(server, http) -> None:
     assert http.get(f"/v1/swarms/{sid}/tasks/nope").status_code == 404
     agents = http.get(f"/v1/swarms/{sid}/agents").json()
     assert len(agents) == 3 and sum(a["tasks_done"] for a in agents) == 5
+    assert sum(a["tokens"] for a in agents) > 0 and {a["role"] for a in agents} == {"worker"}
     assert all(a["health"] == "healthy" for a in agents)
     # the event stream ends with the run, and matches the trace on disk
     with http.stream("GET", f"/v1/swarms/{sid}/events") as response:
@@ -281,3 +282,27 @@ def test_python_client_follows_a_swarm_and_feeds_a_dashboard(server) -> None:
     dash.close()
     assert swarm.info()["counts"] == {"completed": 12}
     client.close()
+
+
+def test_a_swarm_with_registry_roles_lists_their_agents(server, http) -> None:
+    r = http.post("/v1/swarms", json={"roles": {"nobody": 1}, "keep_open": True})
+    assert r.status_code == 422 and "unknown role 'nobody'" in r.json()["message"]
+    r = http.post(
+        "/v1/swarms",
+        json={"name": "with-roles", "agents": 2, "latency_scale": 0.0,
+              "roles": {"developer": 2},
+              "tasks": [{"prompt": "write a parser", "id": "dev", "role": "developer"},
+                        {"prompt": "look it up", "id": "plain", "deps": ["dev"]}]},
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    info = _wait(http, sid, timeout=120)
+    assert info["status"] == "completed", info
+    dev = http.get(f"/v1/swarms/{sid}/tasks/dev").json()
+    assert dev["agent"].startswith("developer-") and dev["result"]["answer"]
+    agents = http.get(f"/v1/swarms/{sid}/agents").json()
+    roles = sorted(a["role"] for a in agents)
+    assert roles == ["developer", "developer", "worker", "worker"]
+    with http.stream("GET", f"/v1/swarms/{sid}/events") as response:
+        spawned = [d for _, k, d in _parse_sse(response.iter_lines()) if k == "agent.spawned"]
+    assert sum('"developer-' in d for d in spawned) == 2

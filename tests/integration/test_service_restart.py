@@ -98,6 +98,7 @@ def test_killed_server_restarts_lists_its_swarms_and_resumes_the_running_one(tmp
             for tid in seen_done:
                 task = c.get(f"/v1/swarms/{sid}/tasks/{tid}").json()
                 assert task["status"] == "completed" and task["restored"] is True
+                assert task["result"]["agent"].startswith("agent-")  # the full stored value
             deadline = time.monotonic() + 120
             while c.get(f"/v1/swarms/{sid}").json()["status"] == "running":
                 assert time.monotonic() < deadline, "the resumed swarm did not finish"
@@ -125,4 +126,5 @@ def test_killed_server_restarts_lists_its_swarms_and_resumes_the_running_one(tmp
     assert not restarted & restored  # no finished task ran again
     assert any(e["kind"] == "run.resumed" for e in second)
     finished_second = {e["task"] for e in second if e["kind"] == "task.completed"}
+    assert {e["task"] for e in second if e["kind"] == "task.restored"} == restored
     assert finished_second == {*(f"t{i}" for i in range(60)), "m"} - restored
