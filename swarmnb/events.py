@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import orjson
@@ -32,10 +33,12 @@ import orjson
 __all__ = [
     "EVENT_KINDS",
     "TERMINAL_KINDS",
+    "USAGE_FIELDS",
     "Event",
     "EventBus",
     "EventSink",
     "Subscriber",
+    "Usage",
     "decode_event",
     "encode_event",
 ]
@@ -107,6 +110,26 @@ EVENT_KINDS: frozenset[str] = frozenset(
 TERMINAL_KINDS: frozenset[str] = frozenset(
     {"task.completed", "task.failed", "task.skipped", "task.cancelled", "task.restored"}
 )
+
+#: The usage fields task events carry (``task.completed``, ``task.failed``, …), in order.
+USAGE_FIELDS: tuple[str, str, str, str] = ("tokens_in", "tokens_out", "cost_usd", "steps")
+
+
+@dataclass(slots=True)
+class Usage:
+    """Resources used by one attempt (or summed over many): the :data:`USAGE_FIELDS`."""
+
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    steps: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.tokens_in += other.tokens_in
+        self.tokens_out += other.tokens_out
+        self.cost_usd += other.cost_usd
+        self.steps += other.steps
+
 
 _log = logging.getLogger(__name__)
 

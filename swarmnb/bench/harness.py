@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..metrics import METRIC_NAMES
+from ..metrics import METRIC_NAMES, QUALITY_METRICS, quality
 from ._stats import mean_ci
 from ._timeline import parallelism_timeline
 from .specs import Contender, ScenarioSpec, Size, resolve_contenders, resolve_scenarios
@@ -34,7 +34,6 @@ __all__ = ["QUALITY_METRICS", "Benchmark", "benchmark", "compare", "summary"]
 #: Training seeds of learning policies start here, far from any evaluated seed.
 WARMUP_SEED_BASE = 1_000_000
 #: Tried in order: the first one a scenario's grader reports is its ``quality``.
-QUALITY_METRICS = ("item_f1", "pass_at_1", "success_rate")
 _ID = ["scenario", "params", "policy", "seed"]
 _EXTRA = [
     "row_f1",
@@ -91,11 +90,7 @@ class _Unit:
         return trains + len(self.seeds)
 
 
-def _quality(metrics: Mapping[str, Any]) -> tuple[float | None, str | None]:
-    for name in QUALITY_METRICS:
-        if metrics.get(name) is not None:
-            return float(metrics[name]), name
-    return None, None
+_quality = quality
 
 
 async def _play(swarm: Any, spec: ScenarioSpec, seed: int) -> Any:

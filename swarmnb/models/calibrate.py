@@ -40,6 +40,7 @@ import numpy as np
 
 from .._exceptions import CalibrationError
 from ..events import decode_event
+from ..metrics import QUALITY_METRICS
 from .profiles import register_profile
 from .sim_params import SIM_PROFILES, SimProfile
 
@@ -50,7 +51,7 @@ Event = Mapping[str, Any]
 MIN_CALLS = 10
 #: Fewest graded episodes (with some spread of context fill) to fit accuracy.
 MIN_GRADED = 3
-_QUALITY = ("item_f1", "pass_at_1", "success_rate")
+_QUALITY = QUALITY_METRICS
 _SHAPES = tuple(np.round(np.arange(0.5, 4.01, 0.25), 2))
 
 

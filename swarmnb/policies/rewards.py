@@ -29,6 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..metrics import quality
+
 __all__ = [
     "PARALLEL_CAP",
     "RewardTerms",
@@ -60,10 +62,7 @@ class RewardTerms:
 
 def quality_of(metrics: Mapping[str, Any]) -> float:
     """item-F1, else pass@1, else success rate (0 when the episode has none)."""
-    for key in ("item_f1", "pass_at_1", "success_rate"):
-        if metrics.get(key) is not None:
-            return float(metrics[key])
-    return 0.0
+    return quality(metrics)[0] or 0.0
 
 
 def r_perf(metrics: Mapping[str, Any], *, est_steps_single: float) -> float:

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .._exceptions import ResultStoreError, ResumeCorrupt, ResumeVersionError
+from ..events import USAGE_FIELDS
 
 if TYPE_CHECKING:
     from ..graph import Task
@@ -65,7 +66,7 @@ FORMAT_VERSION = 1
 MAX_BYTES = 16 * 1024 * 1024
 _FSYNC_POLICIES = ("always", "batch", "never")
 _BATCH_FSYNC_S = 0.5
-_USAGE = ("tokens_in", "tokens_out", "cost_usd", "steps")
+_USAGE = USAGE_FIELDS
 
 
 def work_reference(work: Any) -> str | None:
