@@ -125,5 +125,7 @@ def test_files_already_in_a_plain_folder_become_the_first_commit(tmp_path: Path)
         sn.scenarios.coding_tasks(["slugify"])[0]
     )
     assert _git(ws, "show", "main:README.txt") == "kept"
-    assert _git(ws, "log", "--format=%s", "main").splitlines()[-1] == "Start the workspace"
+    root = _git(ws, "rev-list", "--max-parents=0", "main")
+    assert _git(ws, "log", "-1", "--format=%s", root) == "Start the workspace"
+    assert _git(ws, "show", f"{root}:README.txt") == "kept"  # in the very first commit
     assert out.attempts
