@@ -35,6 +35,7 @@ __all__ = [
     "STATUS_CODES",
     "STATUS_COLOURS",
     "STATUS_OF_KIND",
+    "TABLE_STATUS_OF_KIND",
     "TASK_STATUSES",
     "TERMINAL_KINDS",
     "USAGE_FIELDS",
@@ -139,6 +140,12 @@ STATUS_OF_KIND: dict[str, str] = {
     "task.skipped": "skipped",
     "task.cancelled": "cancelled",
     "task.restored": "done",  # completed by an earlier, interrupted run; not executed again
+}
+
+
+#: The same, in the task table's words (``run.tasks["status"]``, the service's task status).
+TABLE_STATUS_OF_KIND: dict[str, str] = {
+    kind: "completed" if shown == "done" else shown for kind, shown in STATUS_OF_KIND.items()
 }
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from .._api import start_run
 from .._exceptions import ResumeError, SwarmConflict
-from ..events import EventSink, encode_event
+from ..events import TABLE_STATUS_OF_KIND, EventSink, encode_event
 from ..graph import TaskGraph
 from ..models import complete
 from ..runtime import RetryableError, Run
@@ -38,9 +38,7 @@ from .schemas import AgentInfo, SwarmCreate, SwarmInfo, TaskInfo, TaskSpec
 __all__ = ["ServiceSwarm", "SwarmConflict"]
 
 _log = logging.getLogger(__name__)
-_TERMINAL = {"task.completed": "completed", "task.failed": "failed",
-             "task.skipped": "skipped", "task.cancelled": "cancelled",
-             "task.restored": "completed"}  # fmt: skip
+_TERMINAL = TABLE_STATUS_OF_KIND
 
 
 class _AgentContext:
