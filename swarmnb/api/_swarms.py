@@ -241,7 +241,7 @@ class ServiceSwarm:
                 del fields["kind"]
                 run.emit(kind, **fields)
 
-        self.registry.events.subscribe(forward)
+        self.registry.subscribe(forward)
         try:
             for role, count in self.spec.roles.items():
                 await self.registry.install(role, count=count)
