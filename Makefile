@@ -53,6 +53,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/dashboard_overhead.py
 	$(PY) benchmarks/swarm_vs_single.py --jobs 2
 	$(PY) benchmarks/scale.py
+	$(PY) benchmarks/vision_snapshot.py
+	$(PY) benchmarks/service_load.py
 	$(PY) -m swarmnb bench --size full --experiment all --out reports/bench --jobs 2
 
 lint: $(STAMP)
