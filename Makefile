@@ -52,6 +52,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/virtual_clock.py
 	$(PY) benchmarks/dashboard_overhead.py
 	$(PY) benchmarks/swarm_vs_single.py --jobs 2
+	$(PY) benchmarks/sandbox_overhead.py
+	$(PY) benchmarks/coding_team.py --jobs 2
 	$(PY) benchmarks/scale.py
 	$(PY) benchmarks/vision_snapshot.py
 	$(PY) benchmarks/service_load.py

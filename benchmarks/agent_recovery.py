@@ -85,7 +85,7 @@ async def chaos_run(kind: str, server: NatsServer | None, args: argparse.Namespa
             *(reg.submit("worker", f"search item {i}", tools=[search]) for i in range(args.tasks))
         )
         wall = time.perf_counter() - t0
-        events = reg.events.events
+        events = reg.events
     terminal = Counter(
         e["task"]
         for e in events

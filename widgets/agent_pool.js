@@ -41,6 +41,7 @@ function render({ model, el }) {
         h("div", { class: "sn-agent-task" }),
         h("div", { class: "sn-agent-line sn-num" }),
         h("div", { class: "sn-agent-line sn-num" }),
+        h("div", { class: "sn-agent-line sn-num sn-agent-health" }),
       );
       tiles.set(id, tile);
       grid.append(tile);
@@ -54,7 +55,7 @@ function render({ model, el }) {
     const tile = tileFor(id);
     const state = row[col.state];
     tile.dataset.state = state;
-    const [name, line, task, work, usage] = tile.children;
+    const [name, line, task, work, usage, health] = tile.children;
     name.textContent = row[col.name];
     name.title = row[col.name];
     const who = [row[col.profile], row[col.role]].filter(Boolean).join(" · ");
@@ -63,7 +64,22 @@ function render({ model, el }) {
     work.textContent = `${row[col.tasks_done]} done · ${compact(row[col.steps])} steps`;
     usage.textContent = `${compact(row[col.tokens_in] + row[col.tokens_out])} tokens · ${money(row[col.cost_usd])}`;
     usage.title = `${row[col.tokens_in]} tokens in, ${row[col.tokens_out]} out, $${row[col.cost_usd]}`;
+    paintHealth(tile, health, row);
     tile.style.display = state === "finished" && !showFinished() ? "none" : "";
+  }
+
+  // supervised agents (a registry): health, heartbeat age, restarts, quarantine, denied calls
+  function paintHealth(tile, cell, row) {
+    const hb = row[col.health];
+    if (hb === null || hb === undefined) { cell.style.display = "none"; return; }
+    cell.style.display = "";
+    const quarantined = Boolean(row[col.quarantined]);
+    tile.dataset.health = quarantined ? "quarantined" : hb;
+    const last = row[col.last_heartbeat];
+    const age = last === null || last === undefined ? "—" : `${Math.max(0, model.get("clock") - last).toFixed(1)}s`;
+    const parts = [quarantined ? "quarantined" : hb, `♥ ${age} ago`, `${row[col.restarts]} restarts`];
+    if (row[col.denied]) parts.push(`${row[col.denied]} denied`);
+    cell.textContent = parts.join(" · ");
   }
 
   // finished agents leave the pool live; once nobody is left (a finished run) show them all
@@ -97,6 +113,10 @@ function render({ model, el }) {
       updateSummary();
     },
   )();
+
+  model.on("change:clock", () => {
+    for (const [id, row] of rows) if (row[col.health] != null) paintHealth(tileFor(id), tileFor(id).children[5], row);
+  });
 
   toggle.checked = model.get("show_finished");
   toggle.addEventListener("change", () => { model.set("show_finished", toggle.checked); model.save_changes(); });

@@ -78,7 +78,7 @@ class Registry(Routing, Coordination, Views):
         self.max_attempts = max_attempts
         self.id = f"registry-{uuid.uuid4().hex[:8]}"
         self._t0: float | None = None
-        self.events = EventBus(self.id, time_fn=self._t)
+        self.log = EventBus(self.id, time_fn=self._t)  #: every event, in order
         self._store = None
         if path is not None:
             from .store import RegistryStore
@@ -119,7 +119,34 @@ class Registry(Routing, Coordination, Views):
         return 0.0 if self._t0 is None else self.now() - self._t0
 
     def emit(self, kind: str, **fields: Any) -> None:
-        self.events.emit(kind, fields)
+        self.log.emit(kind, fields)
+
+    # -- the event stream, shaped like a run's (dashboards and sinks read a registry as one) ---
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Every event so far: agents, tasks, tool calls, capability decisions, supervision."""
+        return self.log.events
+
+    def events_since(self, start: int) -> list[dict[str, Any]]:
+        return self.log.events_since(start)
+
+    @property
+    def n_events(self) -> int:
+        return len(self.log)
+
+    def subscribe(self, subscriber: Any, *, replay: bool = True) -> Any:
+        """Call ``subscriber(event)`` for every event (past ones first); returns a detach."""
+        return self.log.subscribe(subscriber, replay=replay)
+
+    @property
+    def finished(self) -> bool:
+        return self._closed
+
+    def dashboard(self, **options: Any) -> Any:
+        """The live agent pool: role, health, heartbeat age, restarts, quarantine, denials."""
+        from ..ui import AgentPoolView
+
+        return AgentPoolView.for_run(self, **options)
 
     # -- start / stop ------------------------------------------------------------------------
     async def start(self) -> Registry:
@@ -130,6 +157,7 @@ class Registry(Routing, Coordination, Views):
             return self
         self._started = True
         self._t0 = self.now()
+        self.emit("run.started", name="registry", clock=_clock_name())
         self._outbox = asyncio.Queue()
         results = self.bus.subscribe("swarmnb.tasks.>")
         beats = self.bus.subscribe(subjects.heartbeats)
@@ -169,6 +197,8 @@ class Registry(Routing, Coordination, Views):
         for task in [*self._background, *self._replies]:
             task.cancel()
         await asyncio.gather(*self._background, *self._replies, return_exceptions=True)
+        if self._started:
+            self.emit("run.finished", status="completed")
         for sub in getattr(self, "_subs", []):
             await sub.close()
         if self._store is not None:
@@ -424,6 +454,12 @@ class Registry(Routing, Coordination, Views):
         roles = ", ".join(f"{r}×{len(self._role_workers(r))}" for r in self._manifests)
         done = sum(1 for r in self._tasks.values() if r.done)
         return f"<Registry [{roles}] tasks={done}/{len(self._tasks)} bus={type(self.bus).__name__}>"
+
+
+def _clock_name() -> str:
+    from ..runtime.clock import VirtualClockLoop
+
+    return "virtual" if isinstance(asyncio.get_running_loop(), VirtualClockLoop) else "real"
 
 
 def _check_count(count: int) -> None:

@@ -3,7 +3,7 @@
 A single agent doing a WideSearch table reads every page into one conversation. As the table
 grows, its prompt fills the window: accuracy falls with the fill, and past the window the
 provider refuses the prompt. Three ways for one agent to cope (``keep-all``,
-``discard-all``, ``summarize``, see :mod:`swarmnb.orchestrator.context`) are run against a
+``discard-all``, ``summarize``, see :mod:`swarmnb.orchestrator.context_window`) are run against a
 swarm whose subagents each see only their share of the table. The *crossover* is the item
 count from which the single agent's item-F1 stays below the swarm's.
 
@@ -112,7 +112,7 @@ def context_pressure(
     ``strategy_options`` passes constructor options per strategy name, e.g.
     ``{"summarize": {"threshold": 0.6}}``.
     """
-    from ..orchestrator.context import make_strategy
+    from ..orchestrator.context_window import make_strategy
     from ..policies import Heuristic, Single
     from ..scenarios import WideSearch
 
@@ -122,7 +122,9 @@ def context_pressure(
     options = dict(strategy_options or {})
     contenders = {
         name: Contender(
-            Single(), name=name, options={"context": make_strategy(name, **options.get(name, {}))}
+            Single(),
+            name=name,
+            options={"context_strategy": make_strategy(name, **options.get(name, {}))},
         )
         for name in strategies
     }

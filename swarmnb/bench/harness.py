@@ -114,7 +114,7 @@ async def _unit_main(
     t0 = time.perf_counter()
     contender = unit.contender.fresh()
     swarm = Swarm(policy=contender.policy, **{**unit.options, **contender.options})
-    strategy = swarm.context
+    strategy = swarm.context_strategy
     if contender.policy.trainable:
         for k in range(unit.warmup):
             await _play(swarm, unit.scenario, WARMUP_SEED_BASE + k)

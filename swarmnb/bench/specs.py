@@ -9,11 +9,11 @@ one label.
 Example::
 
     from swarmnb.bench import Contender, ScenarioSpec
-    from swarmnb.orchestrator.context import Summarize
+    from swarmnb.orchestrator.context_window import Summarize
 
     wide = ScenarioSpec.of(sn.scenarios.WideSearch(n_items=50))     # its seed is ignored
     single_sum = Contender(sn.policies.Single(), name="single+summarize",
-                           options={"context": Summarize()})
+                           options={"context_strategy": Summarize()})
     scenario_suite("small")       # {'wide_search': ScenarioSpec(...), 'deep_search': ..., ...}
 """
 
@@ -133,7 +133,7 @@ def scenario_suite(
 class Contender:
     """A policy under a label, with the swarm options it runs with.
 
-    ``options`` go to :class:`~swarmnb.Swarm` (``context=``, ``budget=``, ``subagents=``,
+    ``options`` go to :class:`~swarmnb.Swarm` (``context_strategy=``, ``budget=``, ``subagents=``,
     ``max_subagents=`` …) over the benchmark's common options. Each (scenario, contender)
     pair gets a deep copy, so a learning policy starts cold for every scenario and runs are
     identical however they are spread over processes.

@@ -1,14 +1,26 @@
-"""The K2.5-style orchestrator: ``Swarm``, episodes, subagents and the action space."""
+"""The K2.5-style orchestrator: ``Swarm``, episodes, subagents and the action space.
 
+- :class:`Swarm`, :class:`Episode` — configure once, solve many scenarios;
+- :class:`EpisodeConfig` — the frozen settings an episode's driver reads;
+- :class:`AgentPool`, :class:`Agent`, :func:`run_agent` — the frozen subagents;
+- the actions (:class:`AssignAction`, :class:`FinishAction`, …), recorded as
+  ``policy.decision`` events;
+- the context-window strategies (:class:`KeepAll`, :class:`DiscardAll`, :class:`Summarize`,
+  :mod:`~swarmnb.orchestrator.context_window`) for ``Swarm(context_strategy=)``.
+"""
+
+from typing import Any
+
+from . import actions as _actions
 from .actions import (
     ORCHESTRATOR_SYSTEM_PROMPT,
     Action,
-    Assign,
-    Finish,
-    Join,
-    Replan,
-    Spawn,
-    ToolCall,
+    AssignAction,
+    FinishAction,
+    JoinAction,
+    ReplanAction,
+    SpawnAction,
+    ToolCallAction,
 )
 from .agents import (
     Agent,
@@ -18,9 +30,18 @@ from .agents import (
     StepLimitReached,
     run_agent,
 )
-from .context import STRATEGIES, DiscardAll, KeepAll, Summarize, context_window, make_strategy
+from .config import EpisodeConfig
+from .context_window import (
+    STRATEGIES,
+    DiscardAll,
+    KeepAll,
+    Summarize,
+    context_window,
+    make_strategy,
+)
+from .episode import Episode
 from .goal import Goal
-from .swarm import Episode, Swarm
+from .swarm import Swarm
 
 __all__ = [
     "ORCHESTRATOR_SYSTEM_PROMPT",
@@ -29,21 +50,27 @@ __all__ = [
     "Agent",
     "AgentLimitReached",
     "AgentPool",
-    "Assign",
+    "AssignAction",
     "ContextStrategy",
     "DiscardAll",
     "Episode",
-    "Finish",
+    "EpisodeConfig",
+    "FinishAction",
     "Goal",
-    "Join",
+    "JoinAction",
     "KeepAll",
-    "Replan",
-    "Spawn",
+    "ReplanAction",
+    "SpawnAction",
     "StepLimitReached",
     "Summarize",
     "Swarm",
-    "ToolCall",
+    "ToolCallAction",
     "context_window",
     "make_strategy",
     "run_agent",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The action classes' former names (``Assign``, ``ToolCall``, …), for one release."""
+    return getattr(_actions, name)

@@ -5,39 +5,34 @@ subtasks to them (several assignments in one stage run concurrently), ``join`` o
 results, call a tool itself, ``replan`` the rest, or ``finish`` with the answer. Every action
 is recorded as a ``policy.decision`` event with its stage, which is what critical steps are
 counted from. An LLM orchestrator sees two of these as tools, exactly as in K2.5:
-``create_subagent(name, system_prompt)`` and ``assign_task(agent, prompt)``.
+``create_subagent(name, system_prompt)`` and ``assign_task(agent, prompt)`` (see
+:mod:`swarmnb.protocol`). The classes were named without the ``Action`` suffix before
+(``Assign``, ``ToolCall``, …); those names still work for one release, with a warning.
 
 Example::
 
-    Assign(subtasks=("wide-01", "wide-02"), width=2, profile="small").event()
+    AssignAction(subtasks=("wide-01", "wide-02"), width=2, profile="small").event()
     # {'action': 'assign', 'subtasks': ['wide-01', 'wide-02'], 'width': 2, 'profile': 'small'}
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
+
+from ..protocol import ORCHESTRATOR_SYSTEM_PROMPT
 
 __all__ = [
     "ORCHESTRATOR_SYSTEM_PROMPT",
     "Action",
-    "Assign",
-    "Finish",
-    "Join",
-    "Replan",
-    "Spawn",
-    "ToolCall",
+    "AssignAction",
+    "FinishAction",
+    "JoinAction",
+    "ReplanAction",
+    "SpawnAction",
+    "ToolCallAction",
 ]
-
-ORCHESTRATOR_SYSTEM_PROMPT = (
-    "You are the orchestrator of a swarm of subagents. Break the goal into independent "
-    "subtasks. Create subagents with create_subagent(name, system_prompt) and give each a "
-    "self-contained task with assign_task(agent, prompt): every assign_task call you make in "
-    "one turn runs in parallel and returns that subagent's final answer. Assign a subtask that "
-    "needs another's result only after that result has returned. Do not parallelize what is "
-    "sequential. When every subtask has returned, reply with the final answer in the format "
-    "the goal asks for, without calling tools."
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,7 +48,7 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Spawn(Action):
+class SpawnAction(Action):
     """Create ``n`` subagents of a frozen ``profile``."""
 
     name: ClassVar[str] = "spawn"
@@ -62,7 +57,7 @@ class Spawn(Action):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Assign(Action):
+class AssignAction(Action):
     """Give subtasks to subagents; all of one stage run concurrently."""
 
     name: ClassVar[str] = "assign"
@@ -73,7 +68,7 @@ class Assign(Action):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Join(Action):
+class JoinAction(Action):
     """Wait for the results of these subtasks."""
 
     name: ClassVar[str] = "join"
@@ -81,7 +76,7 @@ class Join(Action):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ToolCall(Action):
+class ToolCallAction(Action):
     """The orchestrator calls a scenario tool itself."""
 
     name: ClassVar[str] = "tool_call"
@@ -90,7 +85,7 @@ class ToolCall(Action):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Replan(Action):
+class ReplanAction(Action):
     """Re-decompose what is left (``scope``: the subtasks to redo)."""
 
     name: ClassVar[str] = "replan"
@@ -98,8 +93,30 @@ class Replan(Action):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Finish(Action):
+class FinishAction(Action):
     """End the episode with the merged answer."""
 
     name: ClassVar[str] = "finish"
     answered: int | None = None
+
+
+_OLD_NAMES = {
+    "Spawn": SpawnAction,
+    "Assign": AssignAction,
+    "Join": JoinAction,
+    "ToolCall": ToolCallAction,
+    "Replan": ReplanAction,
+    "Finish": FinishAction,
+}
+
+
+def __getattr__(name: str) -> Any:
+    new = _OLD_NAMES.get(name)
+    if new is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(
+        f"swarmnb.orchestrator.{name} is now {new.__name__}; the old name goes in the next release",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return new

@@ -14,20 +14,94 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import TaskFailed
-from .actions import ORCHESTRATOR_SYSTEM_PROMPT, Assign, Finish
+from ..protocol import ASSIGN_TASK, CREATE_SUBAGENT, ORCHESTRATOR_SYSTEM_PROMPT, ORCHESTRATOR_TOOLS
+from .actions import AssignAction, FinishAction
 from .agents import Agent, AgentLimitReached, AgentPool, run_agent
 from .staged import StagedEpisode
 
 if TYPE_CHECKING:
     from ..policies import Decision, Observation
     from ..runtime.run import Run
-    from .swarm import Swarm
+    from .config import EpisodeConfig
 
-__all__ = ["EpisodeDriver"]
+__all__ = ["Episode", "EpisodeDriver"]
+
+
+class Episode:
+    """One solved (or running) scenario: the run, the decision, the answer and the reward.
+
+    Awaiting the episode waits for its run, then calls ``on_finish(episode)`` once — the
+    swarm passes its learning step there (reward, then the policy's update).
+    """
+
+    def __init__(
+        self,
+        *,
+        run: Run,
+        scenario: Any,
+        decision: Decision,
+        observation: Observation,
+        policy_name: str = "policy",
+        on_finish: Callable[[Episode], None] | None = None,
+    ) -> None:
+        self.run = run
+        self.policy_name = policy_name
+        self._on_finish = on_finish
+        self.scenario = scenario
+        self.decision = decision
+        self.observation = observation
+        self.reward: float | None = None
+        self._learned = False
+
+    def __await__(self) -> Generator[Any, None, Episode]:
+        return self._finish().__await__()
+
+    async def _finish(self) -> Episode:
+        await self.run
+        if not self._learned:  # once, however often the episode is awaited
+            self._learned = True
+            if self._on_finish is not None:
+                self._on_finish(self)
+        return self
+
+    # -- results -----------------------------------------------------------------------------
+    @property
+    def answer(self) -> Any:
+        return self.run.answer
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self.run.metrics
+
+    @property
+    def tasks(self) -> Any:
+        return self.run.tasks
+
+    @property
+    def status(self) -> str:
+        return self.run.status
+
+    @property
+    def trace_path(self) -> Path | None:
+        return self.run.trace_path
+
+    def dashboard(self, **options: Any) -> Any:
+        return self.run.dashboard(**options)
+
+    def __repr__(self) -> str:
+        m = self.metrics if self.run.finished else {}
+        quality = m.get("item_f1") if m.get("item_f1") is not None else m.get("pass_at_1")
+        shown = f" quality={quality:.3f}" if isinstance(quality, float) else ""
+        steps = f" critical_steps={m['critical_steps']:.0f}" if m else ""
+        return (
+            f"<Episode {self.scenario.name} policy={self.policy_name} "
+            f"{describe(self.decision)} status={self.status}{shown}{steps}>"
+        )
 
 
 class EpisodeDriver:
@@ -35,7 +109,7 @@ class EpisodeDriver:
 
     def __init__(
         self,
-        swarm: Swarm,
+        config: EpisodeConfig,
         scenario: Any,
         decision: Decision,
         observation: Observation,
@@ -43,7 +117,7 @@ class EpisodeDriver:
         seed: int,
         policy_name: str,
     ) -> None:
-        self.swarm = swarm
+        self.config = config
         self.scenario = scenario
         self.decision = decision
         self.observation = observation
@@ -53,7 +127,7 @@ class EpisodeDriver:
 
     async def __call__(self, run: Run) -> Any:
         self.pool = AgentPool(
-            run=run, models=self.swarm.subagents, max_subagents=self.swarm.max_subagents
+            run=run, models=self.config.subagents, max_subagents=self.config.max_subagents
         )
         staged = None
         if self.decision.mode == "llm":
@@ -65,7 +139,7 @@ class EpisodeDriver:
             results, text, last_stage = await self._plan(run)
         self.pool.finish_all()
         if self.decision.mode == "plan":  # LLM and staged episodes record their own finish
-            finish = Finish(answered=len(results)).event()
+            finish = FinishAction(answered=len(results)).event()
             run.emit("policy.decision", stage=last_stage + 1, **finish)
         answer = self.scenario.merge(results) if text is None else text
         scores = await self.scenario.agrade(answer)
@@ -78,8 +152,8 @@ class EpisodeDriver:
 
     # -- plan episodes -----------------------------------------------------------------------
     def _agent_work(self, agent: Agent, render: Callable[[Any], str], max_steps: int) -> Any:
-        scenario, seed, options = self.scenario, self.seed, self.swarm.model_options
-        context = self.swarm.context
+        scenario, seed, options = self.scenario, self.seed, self.config.model_options
+        context = self.config.context_strategy
 
         async def work(task: Any, ctx: Any) -> str:
             return await run_agent(
@@ -93,20 +167,20 @@ class EpisodeDriver:
         assert self.pool is not None
         decision, scenario = self.decision, self.scenario
         subtasks = scenario.split(decision.width)
-        profile = decision.profile or next(iter(self.swarm.subagents))
+        profile = decision.profile or next(iter(self.config.subagents))
         run.emit(
             "policy.decision",
             stage=0,
             policy=self.policy_name,
             features=dict(self.observation.features),
             probs=dict(decision.probs),
-            **Assign(
+            **AssignAction(
                 subtasks=tuple(s.id for s in subtasks), width=decision.width,
                 profile=profile, logprob=decision.logprob,
             ).event(),
         )  # fmt: skip
         single = len(subtasks) == 1
-        max_steps = self.swarm.max_single_agent_steps if single else self.swarm.max_subagent_steps
+        max_steps = self.config.max_single_agent_steps if single else self.config.max_subagent_steps
         depth: dict[str, int] = {}
         for i, sub in enumerate(subtasks):
             depth[sub.id] = 1 + max((depth[d] for d in sub.deps), default=-1)
@@ -141,9 +215,8 @@ class EpisodeDriver:
     # -- LLM episodes ------------------------------------------------------------------------
     async def _llm(self, run: Run) -> tuple[dict[str, str], str | None, int]:
         from ..models import complete
-        from ..scenarios import ORCHESTRATOR_TOOLS
 
-        model = self.decision.model or self.swarm.orchestrator_model
+        model = self.decision.model or self.config.orchestrator_model
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": ORCHESTRATOR_SYSTEM_PROMPT},
             {"role": "user", "content": self.scenario.goal},
@@ -151,13 +224,13 @@ class EpisodeDriver:
         results: dict[str, str] = {}
         final: str | None = None
         stage = 0
-        for stage in range(self.swarm.max_orchestrator_steps):
+        for stage in range(self.config.max_orchestrator_steps):
             snapshot = list(messages)
 
             async def turn(task: Any, ctx: Any, snapshot: list[dict[str, Any]] = snapshot) -> Any:
                 return await complete(
                     model=model, messages=snapshot, tools=ORCHESTRATOR_TOOLS, ctx=ctx,
-                    seed=self.seed, **self.swarm.model_options,
+                    seed=self.seed, **self.config.model_options,
                 )  # fmt: skip
 
             turn_id = f"orchestrator-{stage:03d}"
@@ -191,10 +264,10 @@ class EpisodeDriver:
     ) -> str:
         assert self.pool is not None
         args = call.arguments
-        if call.name == "create_subagent":
+        if call.name == CREATE_SUBAGENT:
             try:
                 agent = self.pool.spawn(
-                    profile=self.decision.profile or next(iter(self.swarm.subagents)),
+                    profile=self.decision.profile or next(iter(self.config.subagents)),
                     name=str(args.get("name", f"agent-{len(self.pool) + 1}")),
                     system_prompt=str(args.get("system_prompt", "")),
                     role=self.scenario.role,
@@ -202,13 +275,13 @@ class EpisodeDriver:
             except AgentLimitReached as exc:
                 return f"ERROR: {exc}"
             return f"created subagent {agent.name!r}"
-        if call.name == "assign_task":
+        if call.name == ASSIGN_TASK:
             agent = self.pool.by_name(str(args.get("agent", "")))
             if agent is None:
                 return f"ERROR: no subagent named {args.get('agent')!r}; create it first"
             prompt = str(args.get("prompt", ""))
             task_id = f"s{stage:03d}-{n:03d}"
-            steps = self.swarm.max_subagent_steps
+            steps = self.config.max_subagent_steps
             run.submit(
                 prompt, id=task_id, profile=agent.profile, role=self.scenario.role, stage=stage,
                 agent=agent.id, max_retries=1,

@@ -62,9 +62,9 @@ class StagedEpisode:
     def __init__(self, driver: EpisodeDriver, run: Run) -> None:
         self.driver = driver
         self.run = run
-        self.swarm = driver.swarm
+        self.config = driver.config
         self.scenario = driver.scenario
-        self.policy = driver.swarm.policy
+        self.policy = driver.config.policy
         self.rng = random.Random(f"stages:{driver.seed}")
         features = dict(self.scenario.features())
         self.features = features
@@ -113,9 +113,9 @@ class StagedEpisode:
             steps_used=self.steps_used(stage),
             step_budget=self.budget,
             spawned=self.spawned,
-            max_subagents=self.swarm.max_subagents,
+            max_subagents=self.config.max_subagents,
             context_fill=self.context_chars / ORCHESTRATOR_CONTEXT_CHARS,
-            profiles=tuple(self.swarm.subagents),
+            profiles=tuple(self.config.subagents),
             last=self.last,
         )
 
@@ -143,7 +143,7 @@ class StagedEpisode:
         mask = action_mask(obs, widths) if widths else action_mask(obs)
         if not mask["kind"][ACTION_KINDS.index(action.kind)]:
             return StageAction(kind="finish", logprob=action.logprob, probs=action.probs)
-        bad_args = action.width < 1 or action.profile not in self.swarm.subagents
+        bad_args = action.width < 1 or action.profile not in self.config.subagents
         if action.kind in ("assign", "replan") and bad_args:
             return StageAction(kind="finish", logprob=action.logprob, probs=action.probs)
         return action
@@ -222,7 +222,7 @@ class StagedEpisode:
     def _launch(self, stage: int, sids: list[str], profile: str) -> None:
         driver, scenario = self.driver, self.scenario
         single = len(self.subs) == 1
-        cap = self.swarm.max_single_agent_steps if single else self.swarm.max_subagent_steps
+        cap = self.config.max_single_agent_steps if single else self.config.max_subagent_steps
         left = int(self.budget - self.steps_used(stage) - 2)
         max_steps = max(1, min(cap, left))
         done = {sid: s.result for sid, s in self.subs.items() if s.status == "done"}

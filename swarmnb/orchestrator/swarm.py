@@ -18,7 +18,8 @@ Example::
 from __future__ import annotations
 
 import random
-from collections.abc import Generator, Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,71 +29,14 @@ from ..runtime.backends import Backend
 from ..runtime.budget import Budget
 from ..runtime.clock import ClockName, run_blocking
 from ..runtime.options import RunOptions, SinkSpec
-from ..runtime.run import Run
 from .agents import ContextStrategy
-from .episode import EpisodeDriver, describe
+from .config import EpisodeConfig
+from .episode import Episode, EpisodeDriver
 from .goal import Goal
 
 __all__ = ["Episode", "Swarm"]
 
 DEFAULT_SUBAGENTS = {"small": "sim/small", "large": "sim/large"}
-
-
-class Episode:
-    """One solved (or running) scenario: the run, the decision, the answer and the reward."""
-
-    def __init__(
-        self, *, swarm: Swarm, run: Run, scenario: Any, decision: Decision, observation: Observation
-    ) -> None:
-        self.swarm = swarm
-        self.run = run
-        self.scenario = scenario
-        self.decision = decision
-        self.observation = observation
-        self.reward: float | None = None
-        self._learned = False
-
-    def __await__(self) -> Generator[Any, None, Episode]:
-        return self._finish().__await__()
-
-    async def _finish(self) -> Episode:
-        await self.run
-        self.swarm._learn(self)
-        return self
-
-    # -- results -----------------------------------------------------------------------------
-    @property
-    def answer(self) -> Any:
-        return self.run.answer
-
-    @property
-    def metrics(self) -> dict[str, Any]:
-        return self.run.metrics
-
-    @property
-    def tasks(self) -> Any:
-        return self.run.tasks
-
-    @property
-    def status(self) -> str:
-        return self.run.status
-
-    @property
-    def trace_path(self) -> Path | None:
-        return self.run.trace_path
-
-    def dashboard(self, **options: Any) -> Any:
-        return self.run.dashboard(**options)
-
-    def __repr__(self) -> str:
-        m = self.metrics if self.run.finished else {}
-        quality = m.get("item_f1") if m.get("item_f1") is not None else m.get("pass_at_1")
-        shown = f" quality={quality:.3f}" if isinstance(quality, float) else ""
-        steps = f" critical_steps={m['critical_steps']:.0f}" if m else ""
-        return (
-            f"<Episode {self.scenario.name} policy={self.swarm.policy.name} "
-            f"{describe(self.decision)} status={self.status}{shown}{steps}>"
-        )
 
 
 class Swarm:
@@ -116,10 +60,19 @@ class Swarm:
         max_single_agent_steps: int = 1000,
         learn: bool = True,
         model_options: Mapping[str, Any] | None = None,
-        context: ContextStrategy | None = None,
+        context_strategy: ContextStrategy | None = None,
         backend: Backend | None = None,
         sinks: Sequence[SinkSpec] = (),
+        context: ContextStrategy | None = None,
     ) -> None:
+        if context is not None:
+            warnings.warn(
+                "Swarm(context=) is now Swarm(context_strategy=); the old name goes in the "
+                "next release",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            context_strategy = context_strategy or context
         self.policy = policy if policy is not None else Heuristic()
         if not isinstance(self.policy, Policy):
             raise TypeError(f"policy must be a swarmnb Policy, not {type(self.policy).__name__}")
@@ -152,7 +105,8 @@ class Swarm:
         self.max_single_agent_steps = max_single_agent_steps
         self.learn = learn
         self.model_options = dict(model_options or {})
-        self.context = context
+        #: How subagents fit a long conversation into their model's window (None: keep all).
+        self.context_strategy = context_strategy
         self.last: Episode | None = None
         self._rng = random.Random(seed)
 
@@ -185,6 +139,25 @@ class Swarm:
     def backend(self) -> Backend | None:
         return self.run_options.backend
 
+    @property
+    def context(self) -> ContextStrategy | None:
+        """Former name of :attr:`context_strategy`."""
+        return self.context_strategy
+
+    def episode_config(self) -> EpisodeConfig:
+        """The frozen settings the next episode's driver gets."""
+        return EpisodeConfig(
+            policy=self.policy,
+            subagents=self.subagents,
+            orchestrator_model=self.orchestrator_model,
+            max_subagents=self.max_subagents,
+            max_orchestrator_steps=self.max_orchestrator_steps,
+            max_subagent_steps=self.max_subagent_steps,
+            max_single_agent_steps=self.max_single_agent_steps,
+            model_options=self.model_options,
+            context_strategy=self.context_strategy,
+        )
+
     def observe(self, scenario: Any) -> Observation:
         return Observation.of(
             scenario,
@@ -216,7 +189,12 @@ class Swarm:
         else:
             decision = self.policy.decide(observation, self._rng)
         driver = EpisodeDriver(
-            self, scenario, decision, observation, seed=seed, policy_name=self.policy.name
+            self.episode_config(),
+            scenario,
+            decision,
+            observation,
+            seed=seed,
+            policy_name=self.policy.name,
         )
         run = start_run(
             driver=driver,
@@ -224,7 +202,12 @@ class Swarm:
             resume=resume,
         )
         self.last = Episode(
-            swarm=self, run=run, scenario=scenario, decision=decision, observation=observation
+            run=run,
+            scenario=scenario,
+            decision=decision,
+            observation=observation,
+            policy_name=self.policy.name,
+            on_finish=self._learn,
         )
         return self.last
 
@@ -268,9 +251,7 @@ class Swarm:
         return scenario
 
     def _learn(self, episode: Episode) -> None:
-        if episode._learned:
-            return
-        episode._learned = True
+        """The episode's ``on_finish``: its reward, and the policy's update when learning."""
         if isinstance(episode.scenario, Goal):
             return  # no grader, no reward
         baseline = float(episode.observation.features.get("est_steps_single", 1.0))

@@ -14,7 +14,8 @@ a trainable policy can learn from the traces.
 
 from ._base import Decision, Observation, Policy, episode_reward
 from .bandit import Bandit
-from .fixed import FixedWidth, Heuristic, Single
+from .fixed import FixedWidth, Single
+from .heuristic import Heuristic
 from .llm import LLM
 from .parl import PARL
 from .stages import StageAction, StageObservation

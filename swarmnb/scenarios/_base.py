@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._exceptions import ScenarioError
 from ..oracle import SimReply, final_reply, marker, register_oracle, tool_reply
+from ..protocol import is_orchestrator
 from ._conversation import Conversation, tool_names
 from ._tools import ToolError, ToolSpec
 
@@ -278,7 +279,7 @@ class ScenarioOracle:
         conv = Conversation.read(messages, marker=sc.marker)
         names = tool_names(tools)
         accuracy = min(1.0, max(0.0, float(accuracy)))
-        if {"create_subagent", "assign_task"} <= names:
+        if is_orchestrator(names):
             from ._orchestrate import orchestrate
 
             return orchestrate(sc, conv)

@@ -13,7 +13,7 @@ Example::
     conv.calls[-1].ok              # the last call returned a non-error result
 
 A user message that starts with :data:`SUMMARY_TAG` carries a summary of earlier turns that a
-context strategy condensed (see :mod:`swarmnb.orchestrator.context`); its text is kept in
+context strategy condensed (see :mod:`swarmnb.orchestrator.context_window`); its text is kept in
 ``conv.summaries`` so an oracle can treat the facts it lists as already found.
 """
 
@@ -26,10 +26,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..protocol import SUMMARY_TAG
+
 __all__ = ["SUMMARY_TAG", "Call", "Conversation", "is_error", "tool_names"]
 
 #: Opens a message that stands in for condensed earlier turns (written by ``Summarize``).
-SUMMARY_TAG = "[context summary]"
 
 _CACHE_SIZE = 256  # distinct first messages remembered
 _BUCKET_SIZE = 128  # conversations remembered per first message

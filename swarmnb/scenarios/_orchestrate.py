@@ -29,6 +29,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from ..oracle import SimReply, final_reply
+from ..protocol import ASSIGN_TASK, CREATE_SUBAGENT
 from ._conversation import Conversation
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def _width(sc: Scenario, conv: Conversation) -> int:
 
 def orchestrate(sc: Scenario, conv: Conversation) -> SimReply:
     """The ideal orchestrator's next move (see module docs)."""
-    creations = [c for c in conv.calls if c.name == "create_subagent"]
+    creations = [c for c in conv.calls if c.name == CREATE_SUBAGENT]
     if not any(c.ok for c in creations) and len(creations) < 2:
         system_prompt = (
             f"{sc.role_prompt} Use the tools you are given, follow the task's instructions "
@@ -71,7 +72,7 @@ def orchestrate(sc: Scenario, conv: Conversation) -> SimReply:
             "content": None,
             "tool_calls": [
                 {
-                    "name": "create_subagent",
+                    "name": CREATE_SUBAGENT,
                     "arguments": {"name": sc.role, "system_prompt": system_prompt},
                 }
             ],
@@ -82,7 +83,7 @@ def orchestrate(sc: Scenario, conv: Conversation) -> SimReply:
     results: dict[str, str] = {}
     attempts: Counter[str] = Counter()
     for call in conv.calls:
-        sid = subtask_id(call.arg("prompt")) if call.name == "assign_task" else None
+        sid = subtask_id(call.arg("prompt")) if call.name == ASSIGN_TASK else None
         if sid in known:
             attempts[sid] += 1
             if call.ok and call.result is not None:
@@ -101,7 +102,7 @@ def orchestrate(sc: Scenario, conv: Conversation) -> SimReply:
         return {
             "content": None,
             "tool_calls": [
-                {"name": "assign_task", "arguments": {"agent": agent, "prompt": s.render(results)}}
+                {"name": ASSIGN_TASK, "arguments": {"agent": agent, "prompt": s.render(results)}}
                 for s in ready
             ],
         }

@@ -23,26 +23,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..protocol import ASSIGN_TASK, CREATE_SUBAGENT, ORCHESTRATOR_TOOLS
 from ._base import Scenario
-from ._tools import ToolError, ToolSpec
+from ._tools import ToolError
 
 __all__ = ["ORCHESTRATOR_TOOLS", "Playthrough", "play"]
-
-ORCHESTRATOR_TOOLS: list[dict[str, Any]] = [
-    ToolSpec(
-        name="create_subagent",
-        description="Create a reusable subagent with a name and a system prompt.",
-        params={"name": "A short name for the subagent.", "system_prompt": "Its instructions."},
-    ).schema(),
-    ToolSpec(
-        name="assign_task",
-        description=(
-            "Give a task to a subagent; returns its final answer. Several calls in one turn "
-            "run concurrently."
-        ),
-        params={"agent": "The subagent's name.", "prompt": "The complete task."},
-    ).schema(),
-]
 
 Handler = Callable[[str, dict[str, Any]], Awaitable[str]]
 
@@ -124,10 +109,10 @@ async def play(
     agents: dict[str, str] = {}
 
     async def orchestrator_tool(name: str, args: dict[str, Any]) -> str:
-        if name == "create_subagent":
+        if name == CREATE_SUBAGENT:
             agents[str(args.get("name"))] = str(args.get("system_prompt", ""))
             return f"Created subagent {args.get('name')!r}."
-        if name != "assign_task" or str(args.get("agent")) not in agents:
+        if name != ASSIGN_TASK or str(args.get("agent")) not in agents:
             return f"Error: cannot run {name} with {sorted(args)} (known agents: {list(agents)})"
         k = len(sub_steps)
         sub_steps.append(0)

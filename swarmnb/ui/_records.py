@@ -113,18 +113,26 @@ class AgentState:
     left: float | None = None
     worker: bool = False  # a synthetic worker lane, not an agent from the trace
     slot: int = -1  # the worker number of a worker lane
+    # supervised (long-lived) agents only: None/0 for an episode's subagents
+    health: str | None = None  # healthy | unhealthy | restarting | failed
+    last_heartbeat: float | None = None
+    restarts: int = 0
+    quarantined: bool = False
+    denied: int = 0
 
     def row(self) -> list[Any]:
         """Wire form, in :data:`AGENT_FIELDS` order."""
         return [
             self.name, self.profile, self.role, self.state, self.task, self.tasks_done,
             self.steps, self.tokens_in, self.tokens_out, round(self.cost_usd, 8), int(self.worker),
+            self.health, self.last_heartbeat, self.restarts, int(self.quarantined), self.denied,
         ]  # fmt: skip
 
 
 AGENT_FIELDS = (
     "name", "profile", "role", "state", "task", "tasks_done",
     "steps", "tokens_in", "tokens_out", "cost_usd", "worker",
+    "health", "last_heartbeat", "restarts", "quarantined", "denied",
 )  # fmt: skip
 
 

@@ -100,6 +100,11 @@ class SwarmState:
             "task.restored": self._on_terminal,
             "agent.spawned": self._on_spawned,
             "agent.finished": self._on_agent_finished,
+            "agent.heartbeat": self._on_supervision,
+            "agent.unhealthy": self._on_supervision,
+            "agent.restarted": self._on_supervision,
+            "agent.quarantined": self._on_supervision,
+            "capability.denied": self._on_supervision,
             "run.started": self._on_run_started,
             "run.finished": self._on_run_finished,
             "budget.exceeded": self._on_budget,
@@ -406,6 +411,28 @@ class SwarmState:
         agent = self._agent(agent_id, profile=None, role=None)
         agent.state = "finished"
         agent.left = t
+        self._changes.agents.add(agent_id)
+
+    def _on_supervision(self, event: Mapping[str, Any], t: float) -> None:
+        """Health, heartbeats, restarts, quarantine and denied calls of supervised agents."""
+        agent_id = event.get("agent")
+        if agent_id is None:
+            return
+        agent_id = str(agent_id)
+        agent = self._agent(agent_id, profile=None, role=event.get("role"))
+        kind = event["kind"]
+        if kind == "agent.heartbeat":
+            agent.last_heartbeat = t
+            agent.health = "healthy"
+        elif kind == "agent.unhealthy":
+            agent.health = "failed" if event.get("gave_up") else "unhealthy"
+        elif kind == "agent.restarted":
+            agent.restarts += 1
+            agent.health = "restarting"
+        elif kind == "agent.quarantined":
+            agent.quarantined = True
+        else:  # capability.denied
+            agent.denied += 1
         self._changes.agents.add(agent_id)
 
     # -- series ------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """The agent pool: one tile per agent with its profile, state, current task and totals.
 
 Agents come from ``agent.spawned`` / ``agent.finished`` events and from the ``agent`` of each
-attempt; tasks without an agent run on numbered *worker* lanes (see
-:mod:`swarmnb.ui._state`). Finished agents leave the pool live (``show_finished`` keeps them).
+attempt; supervised agents (a :class:`~swarmnb.agents.Registry`) also show their health, the
+age of their last heartbeat, restarts, quarantine and denied tool calls. Tasks without an
+agent run on numbered *worker* lanes (see :mod:`swarmnb.ui._state`). Finished agents leave
+the pool live (``show_finished`` keeps them).
 Rows travel through a :class:`~swarmnb.ui._channel.DeltaChannel`: a flush sends only the agents
 whose row changed.
 
@@ -35,6 +37,7 @@ class AgentPoolView(View):
     agents_delta = t.Dict().tag(sync=True)
     fields = t.List(t.Unicode(), default_value=list(AGENT_FIELDS)).tag(sync=True)
     show_finished = t.Bool(False).tag(sync=True)
+    clock = t.Float(0.0).tag(sync=True)  #: the state's time, for heartbeat ages
     height = t.Int(260).tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -46,6 +49,7 @@ class AgentPoolView(View):
         return self.state.agent_totals()
 
     def _sync(self, state: SwarmState, changes: Changes) -> None:
+        self.clock = float(state.now)
         agents = state.agents
         changed = {aid: agents[aid].row() for aid in changes.agents if aid in agents}
         self._set(

@@ -23,6 +23,7 @@ from __future__ import annotations
 from .._exceptions import GitError, NotCodeError, RequirementError
 from ._steps import SelfCheck, parse_json
 from ._team import ModelTeam, Team, TeamReply, TeamResult
+from .config import DeployConfig, RoleConfig, TeamConfig
 from .continuous import Continuous, ContinuousResult
 from .tdd import Attempt, BuildResult, TDDTeam
 from .vteam import Decision, Verdict, vteam
@@ -33,13 +34,16 @@ __all__ = [
     "Continuous",
     "ContinuousResult",
     "Decision",
+    "DeployConfig",
     "GitError",
     "ModelTeam",
     "NotCodeError",
     "RequirementError",
+    "RoleConfig",
     "SelfCheck",
     "TDDTeam",
     "Team",
+    "TeamConfig",
     "TeamReply",
     "TeamResult",
     "Verdict",

@@ -41,9 +41,11 @@ class Git:
         return done.stdout.strip()
 
     def ensure_repo(self) -> str:
-        """Make the workspace a repository (with a first commit) if it is not one; the branch."""
+        """Make the workspace a repository if it is not one (files already there become its
+        first commit, so nothing is lost); return the current branch."""
         if not (self.root / ".git").exists():
             self("init", "-q", "-b", "main")
+            self("add", "-A")
             self("commit", "-q", "--allow-empty", "-m", "Start the workspace")
         elif not self("rev-parse", "--verify", "-q", "HEAD", check=False):
             self("commit", "-q", "--allow-empty", "-m", "Start the workspace")

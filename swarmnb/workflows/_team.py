@@ -95,6 +95,7 @@ class ModelTeam:
         self.seed = seed
         self.model_options = dict(model_options or {})
         self.system_prompts = {**ROLE_PROMPTS, **(system_prompts or {})}
+        self.role_options: dict[str, dict[str, object]] = {}  #: per-role call options
         self.calls = 0
 
     def model_for(self, role: str) -> str:
@@ -108,8 +109,8 @@ class ModelTeam:
         messages = [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
         self.calls += 1
         try:
-            c = await complete(model=model, messages=messages, seed=self.seed,
-                               **self.model_options)  # fmt: skip
+            options = {**self.model_options, **self.role_options.get(role, {})}
+            c = await complete(model=model, messages=messages, seed=self.seed, **options)
         except Exception as exc:  # the workflow records it as this step's failure
             return TeamReply(role, model, None, error=f"{type(exc).__name__}: {exc}")
         return TeamReply(role, model, c.content, None, c.tokens_in, c.tokens_out, c.cost_usd)

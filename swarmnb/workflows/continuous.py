@@ -61,6 +61,7 @@ class Continuous:
         budget_usd: float | None = None,
         max_tasks: int | None = 20,
         task_timeout: float = 3600.0,
+        check_interval: float = 0.0,
         escalate_to: str = "ceo",
         planner: str = "ceo",
         workspace: str | Path | None = None,
@@ -78,6 +79,7 @@ class Continuous:
         self.backlog = list(backlog)
         self.budget_usd, self.max_tasks = budget_usd, max_tasks
         self.task_timeout, self.escalate_to, self.planner = task_timeout, escalate_to, planner
+        self.check_interval = check_interval
         self.workspace = Path(workspace) if workspace is not None else None
         self.memory = memory if memory is not None else MemoryStore()
         self.clock, self.trace, self.seed = clock, trace, seed
@@ -110,6 +112,8 @@ class Continuous:
                 if self.max_tasks is not None and len(out.tasks) >= self.max_tasks:
                     out.stopped_by = "max_tasks"
                     break
+                if rounds and self.check_interval:
+                    await asyncio.sleep(self.check_interval)  # free on the virtual clock
                 rounds += 1
                 plan = await self._plan(steps, rounds, done, by_ref)
                 if plan is None:

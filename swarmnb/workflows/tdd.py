@@ -26,14 +26,23 @@ Example::
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import sandbox
 from .._api import start_run
-from .._exceptions import NotCodeError, RequirementError, TaskFailed, WorkspaceError
+from .._exceptions import (
+    CommandNotFound,
+    NotCodeError,
+    RequirementError,
+    TaskFailed,
+    WorkspaceError,
+)
 from ..memory import MemoryStore
 from ..runtime.clock import VirtualClockLoop, run_blocking
 from ..scenarios.codetasks import CodingTask, extract_code
@@ -116,6 +125,7 @@ class TDDTeam:
         min_score: float = 7.0,
         roles: dict[str, str] | None = None,
         test_timeout: float = 60.0,
+        test_framework: str | Mapping[str, object] = "pytest",
         memory: MemoryStore | None = None,
         remote: str | None = None,
         clock: str | None = None,
@@ -136,6 +146,8 @@ class TDDTeam:
         self.tests_first, self.self_check, self.min_score = tests_first, self_check, min_score
         self.roles = {**ROLES, **(roles or {})}
         self.test_timeout = test_timeout
+        self.test_framework = test_framework
+        self._runner = sandbox.get_runner(test_framework)  # an unknown framework fails here
         self.memory, self.remote = memory, remote
         self.clock, self.trace, self.seed = clock, trace, seed
 
@@ -147,12 +159,16 @@ class TDDTeam:
             raise RequirementError("the requirement is empty: say what the code must do")
         if self.workspace.exists() and not self.workspace.is_dir():
             raise WorkspaceError(f"workspace {str(self.workspace)!r} is not a directory")
+        exe = self._runner.command(Path("report"), [])[0]
+        if not (shutil.which(exe) or (os.path.isabs(exe) and os.access(exe, os.X_OK))):
+            raise CommandNotFound(f"the test command {exe!r} of {self._runner.name} does not "
+                                  "exist; nothing was changed")  # fmt: skip
         self.workspace.mkdir(parents=True, exist_ok=True)
         git = Git(self.workspace)
-        base = git.ensure_repo()
-        if dirty := git.dirty():
+        if (self.workspace / ".git").exists() and (dirty := git.dirty()):
             raise WorkspaceError(f"the workspace has uncommitted changes {dirty[:5]}: commit "
                                  "or stash them first; nothing was changed")  # fmt: skip
+        base = git.ensure_repo()
         if task is not None:
             register_task_oracles([task])
         out = BuildResult(requirement=text, base=base)
@@ -297,7 +313,7 @@ class TDDTeam:
     ) -> sandbox.TestReport:  # fmt: skip
         async def run() -> sandbox.TestReport:
             return await sandbox.run_tests(self.workspace, targets=[test_path],
-                                           timeout=self.test_timeout,
+                                           timeout=self.test_timeout, framework=self._runner,
                                            hide=[str(self.workspace / ".git")])  # fmt: skip
 
         report = await steps.do(sid, "test-runner", run)

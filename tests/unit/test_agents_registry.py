@@ -14,7 +14,7 @@ from tests.agents_support import manifest, search, virtual
 
 def _terminal(reg) -> Counter:
     kinds = {"task.completed", "task.failed", "task.cancelled"}
-    return Counter(e["task"] for e in reg.events.events if e["kind"] in kinds)
+    return Counter(e["task"] for e in reg.events if e["kind"] in kinds)
 
 
 def test_install_submit_and_the_agents_table():
@@ -31,7 +31,7 @@ def test_install_submit_and_the_agents_table():
                 assert col in table.columns
             assert table["tasks"].sum() == 1 and set(table["status"]) == {"idle"}
             assert (table["health"] == "healthy").all()
-            kinds = [e["kind"] for e in reg.events.events if e.get("task") == res.task_id]
+            kinds = [e["kind"] for e in reg.events if e.get("task") == res.task_id]
             assert kinds[0] == "task.queued" and kinds.count("task.started") == 1
             assert kinds[-1] == "task.completed" and "tool.call" in kinds
 
@@ -73,7 +73,7 @@ def test_priority_then_deadline_order_an_agents_inbox():
             await asyncio.sleep(1)
             release.set()
             await asyncio.gather(first, *futures)
-            started = [e["task"] for e in reg.events.events if e["kind"] == "task.started"]
+            started = [e["task"] for e in reg.events if e["kind"] == "task.started"]
             assert started[1:] == ["urgent", "soon", "late", "low"]
 
     virtual(main)
@@ -86,7 +86,7 @@ def test_the_backlog_keeps_priority_order_too():
             futures = [reg.send("worker", "x", priority=p, task_id=f"p{p}-{i}")
                        for i, p in enumerate([5, 9, 1, 5, 1])]  # fmt: skip
             await asyncio.gather(*futures)
-            started = [e["task"] for e in reg.events.events if e["kind"] == "task.started"]
+            started = [e["task"] for e in reg.events if e["kind"] == "task.started"]
             assert started == ["p5-0", "p1-2", "p1-4", "p5-3", "p9-1"]
 
     virtual(main)
@@ -118,7 +118,7 @@ def test_scaling_down_drains_without_losing_queued_work():
             results = await asyncio.gather(*futures)
             assert all(r.ok for r in results)
             assert _terminal(reg) == {r.task_id: 1 for r in results}
-            finished = [e["agent"] for e in reg.events.events if e["kind"] == "agent.finished"]
+            finished = [e["agent"] for e in reg.events if e["kind"] == "agent.finished"]
             assert sorted(finished) == ["worker-2", "worker-3", "worker-4", "worker-5"]
             assert await reg.scale("worker", 3) == ["worker-6", "worker-7"]
             assert list(reg.agents()["id"]) == ["worker-1", "worker-6", "worker-7"]
@@ -156,9 +156,9 @@ def test_bad_input_is_typed_and_leaves_nothing_installed():
             with pytest.raises(sn.ManifestError, match="bad version"):
                 await reg.install("developer", version="v-one")
             assert reg.installed == {} and reg.agents().empty
-            assert not [e for e in reg.events.events if e["kind"] == "agent.spawned"]
+            assert not [e for e in reg.events if e["kind"] == "agent.spawned"]
             await reg.install(["code-reviewer", "developer"])  # together, in dependency order
-            spawned = [e["agent"] for e in reg.events.events if e["kind"] == "agent.spawned"]
+            spawned = [e["agent"] for e in reg.events if e["kind"] == "agent.spawned"]
             assert spawned == ["developer-1", "code-reviewer-1"]
             with pytest.raises(sn.RegistryError, match="count must be an int ≥ 0, not -1"):
                 await reg.scale("developer", -1)
@@ -183,7 +183,7 @@ def test_a_denied_tool_call_reaches_the_model_as_an_error_and_the_audit():
             await reg.install(manifest(capabilities=["fs.read:**"]), count=1)
             res = await reg.submit("worker", "search for secrets", tools=[search])
             assert res.ok and "CapabilityDenied" in res.output
-            denied = [e for e in reg.events.events if e["kind"] == "capability.denied"]
+            denied = [e for e in reg.events if e["kind"] == "capability.denied"]
             assert len(denied) == 1
             assert denied[0]["agent"] == "worker-1" and denied[0]["task"] == res.task_id
             audit = reg.audit()

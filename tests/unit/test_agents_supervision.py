@@ -14,7 +14,7 @@ from tests.agents_support import manifest, search, virtual
 
 def _kinds(reg, kind, **match):
     return [
-        e for e in reg.events.events
+        e for e in reg.events
         if e["kind"] == kind and all(e.get(k) == v for k, v in match.items())
     ]  # fmt: skip
 
@@ -148,10 +148,10 @@ def test_chaos_at_scale_loses_nothing_and_records_each_result_once():
     assert len(faulted) >= 20, len(faulted)
     assert set(chaos.faults["kind"]) == {"crash", "hang"}
     terminal = Counter(
-        e["task"] for e in reg.events.events
+        e["task"] for e in reg.events
         if e["kind"] in ("task.completed", "task.failed", "task.cancelled")
     )  # fmt: skip
     assert terminal == {r.task_id: 1 for r in results}
-    tool_calls = [e for e in reg.events.events if e["kind"] == "tool.call"]
+    tool_calls = [e for e in reg.events if e["kind"] == "tool.call"]
     assert len(tool_calls) >= 1500
     assert len(_kinds(reg, "agent.restarted")) == len(chaos.faults)

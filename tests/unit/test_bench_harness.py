@@ -115,12 +115,12 @@ def test_a_learning_policy_warms_up_on_other_seeds_and_the_given_one_stays_cold(
 
 
 def test_contender_options_reach_the_swarm() -> None:
-    from swarmnb.orchestrator.context import Summarize
+    from swarmnb.orchestrator.context_window import Summarize
 
-    c = Contender(Single(), name="single+sum", options={"context": Summarize(window=2000)})
+    c = Contender(Single(), name="single+sum", options={"context_strategy": Summarize(window=2000)})
     df = sn.bench.compare([WideSearch(n_items=8)], [c], (0,))
     assert df["context_rewrites"].iloc[0] >= 1
-    assert c.options["context"].triggered == 0  # each unit works on its own copy
+    assert c.options["context_strategy"].triggered == 0  # each unit works on its own copy
 
 
 def test_summary_means_cis_and_ratios(bench: sn.bench.Benchmark) -> None:

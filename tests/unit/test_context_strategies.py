@@ -10,7 +10,7 @@ import pytest
 
 import swarmnb as sn
 from swarmnb.orchestrator import Agent
-from swarmnb.orchestrator.context import (
+from swarmnb.orchestrator.context_window import (
     DISCARD_NOTE,
     DiscardAll,
     KeepAll,
@@ -157,7 +157,7 @@ def test_a_single_agent_under_pressure(strategy: Any, status: str) -> None:
     The summarizing agent condenses several times in a row; each summary must carry every fact
     found so far (each request names what it covers, so no stale parse is reused).
     """
-    swarm = sn.Swarm(policy=sn.policies.Single(), context=strategy, trace=None,
+    swarm = sn.Swarm(policy=sn.policies.Single(), context_strategy=strategy, trace=None,
                      max_single_agent_steps=120)  # fmt: skip
     ep = swarm.solve_sync(WideSearch(n_items=16, seed=0), seed=0)
     assert strategy.triggered >= 1

@@ -101,6 +101,11 @@ def test_bad_input_gets_typed_errors_and_loses_nothing(tmp_path: Path) -> None:
     assert (tmp_path / "ws" / "notes.txt").read_text() == "mine, uncommitted"
     with pytest.raises(sn.workflows.NotCodeError):
         sn.scenarios.extract_code("Sure! Here is how I would do it.")
+    missing = {"framework": "jest", "command": ["no-such-jest"]}
+    with pytest.raises(sn.sandbox.CommandNotFound, match="no-such-jest"):
+        TDDTeam(registry=ModelTeam(), workspace=tmp_path / "ws3", test_framework=missing
+                ).build_sync("Write add(a, b).")  # fmt: skip
+    assert not (tmp_path / "ws3").exists()
     ws = tmp_path / "ws2"
     prose = TDDTeam(registry=_Prose(), workspace=ws, max_fixes=1, max_approaches=1)
     out = prose.build_sync(sn.scenarios.coding_tasks(["dedupe"])[0])
@@ -110,3 +115,15 @@ def test_bad_input_gets_typed_errors_and_loses_nothing(tmp_path: Path) -> None:
     with pytest.raises(sn.workflows.NotCodeError):
         out.raise_for_status()
     assert "tests/test_dedupe.py" in _git(ws, "ls-tree", "-r", "--name-only", out.branch)
+
+
+def test_files_already_in_a_plain_folder_become_the_first_commit(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "README.txt").write_text("kept")
+    out = TDDTeam(registry=ModelTeam(default="sim/large"), workspace=ws, seed=2).build_sync(
+        sn.scenarios.coding_tasks(["slugify"])[0]
+    )
+    assert _git(ws, "show", "main:README.txt") == "kept"
+    assert _git(ws, "log", "--format=%s", "main").splitlines()[-1] == "Start the workspace"
+    assert out.attempts
