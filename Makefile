@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/virtual_clock.py
 	$(PY) benchmarks/dashboard_overhead.py
+	$(PY) benchmarks/agent_recovery.py
 	$(PY) benchmarks/swarm_vs_single.py --jobs 2
 	$(PY) benchmarks/sandbox_overhead.py
 	$(PY) benchmarks/coding_team.py --jobs 2

@@ -16,13 +16,17 @@ from typing import Any
 
 import pandas as pd
 
+from .events import USAGE_FIELDS
+
 __all__ = [
     "METRIC_NAMES",
+    "QUALITY_METRICS",
     "TASK_COLUMNS",
     "RunFolder",
     "compute_metrics",
     "fold",
     "fold_tasks",
+    "quality",
     "task_table",
 ]
 
@@ -50,7 +54,24 @@ TASK_COLUMNS = (
     "reason", "result",
 )  # fmt: skip
 
-_USAGE = ("tokens_in", "tokens_out", "cost_usd", "steps")
+_USAGE = USAGE_FIELDS
+
+#: The metrics that measure an answer's quality, in order of preference.
+QUALITY_METRICS: tuple[str, ...] = ("item_f1", "pass_at_1", "success_rate")
+
+
+def quality(metrics: Mapping[str, Any]) -> tuple[float | None, str | None]:
+    """An episode's quality and which metric it is: item-F1, else pass@1, else success rate.
+
+    Example::
+
+        quality({"item_f1": None, "pass_at_1": 0.75})   # (0.75, 'pass_at_1')
+    """
+    for name in QUALITY_METRICS:
+        value = metrics.get(name)
+        if value is not None:
+            return float(value), name
+    return None, None
 
 
 _ROW_TEMPLATE: dict[str, Any] = {

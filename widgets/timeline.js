@@ -1,11 +1,6 @@
 // swarmnb TimelineView — Gantt lanes per agent, running-count curve, concurrency limit.
 // Drawn on a canvas so tens of thousands of attempts stay cheap.
 
-const FILL = {
-  q: "#d0d7de", r: "#2f6fde", b: "#e8a317", d: "#2da44e",
-  f: "#cf222e", s: "#8c959f", c: "#8250df",
-};
-const NAME = { r: "running", b: "retried", d: "done", f: "failed", c: "cancelled", s: "skipped", q: "queued" };
 const GUTTER = 86;
 const PAD_R = 14;
 const CURVE_H = 70;
@@ -27,11 +22,14 @@ function fmtT(t) {
 }
 
 function render({ model, el }) {
+  const voc = vocabulary(model);
+  const FILL = voc.byCodeColour;
+  const NAME = voc.byCode;
   const root = h("div", { class: "sn-root sn-panel sn-timeline" });
   const legend = h("div", { class: "sn-legend" },
     ...["r", "b", "d", "f", "c"].map((k) => h("span", { class: "sn-legend-item" },
       h("span", { class: "sn-swatch", style: `background:${FILL[k]}` }), NAME[k])),
-    h("span", { class: "sn-legend-item" }, h("span", { class: "sn-swatch sn-line", style: "background:#2f6fde" }), "running tasks"),
+    h("span", { class: "sn-legend-item" }, h("span", { class: "sn-swatch sn-line", style: `background:${voc.colours.running}` }), "running tasks"),
     h("span", { class: "sn-legend-item" }, h("span", { class: "sn-swatch sn-dash" }), "concurrency limit"));
   const info = h("span", { class: "sn-dim sn-num" });
   const head = h("div", { class: "sn-panel-head" },

@@ -21,20 +21,19 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import math
-import random
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from .._exceptions import TransientModelError
+from ..runtime.retry import RETRYABLE_STATUS, Backoff
 from ._litellm import litellm
 
 __all__ = ["TRANSIENT_STATUS", "Backoff", "TransientModelError", "is_transient", "retry_after_of"]
 
-#: HTTP statuses that mean "try again later".
-TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
+#: HTTP statuses that mean "try again later" (the runtime's one set).
+TRANSIENT_STATUS = RETRYABLE_STATUS
 
 _TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
     litellm.RateLimitError,
@@ -56,7 +55,7 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, _TRANSIENT_TYPES):
         return True
     status = getattr(exc, "status_code", None)
-    return isinstance(status, int) and status in TRANSIENT_STATUS
+    return isinstance(status, int) and status in RETRYABLE_STATUS
 
 
 def _header_sources(exc: BaseException) -> list[Any]:
@@ -103,27 +102,3 @@ def retry_after_of(exc: BaseException) -> float | None:
         if seconds is not None:
             return seconds
     return None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Backoff:
-    """Exponential backoff with jitter: ``min(cap, base · factor**n)``, the upper ``jitter``
-    fraction of it drawn at random; a ``retry_after`` stretches the wait to at least that."""
-
-    base: float = 0.5
-    factor: float = 2.0
-    cap: float = 30.0
-    jitter: float = 0.5
-
-    def __post_init__(self) -> None:
-        if self.base < 0 or self.cap < 0 or self.factor < 1 or not 0 <= self.jitter <= 1:
-            raise ValueError("Backoff needs base ≥ 0, cap ≥ 0, factor ≥ 1, 0 ≤ jitter ≤ 1")
-
-    def delay(self, retry: int, rng: random.Random, retry_after: float | None = None) -> float:
-        """Seconds to wait before retry number ``retry`` (0 for the first retry)."""
-        full = min(self.cap, self.base * self.factor**retry)
-        wait = full * (1.0 - self.jitter) + full * self.jitter * rng.random()
-        if retry_after is not None:
-            # Honour the provider, plus a little spread so waiting callers do not stampede.
-            wait = max(wait, retry_after * (1.0 + 0.1 * rng.random()))
-        return wait

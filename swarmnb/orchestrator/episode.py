@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import TaskFailed
+from ..metrics import quality as episode_quality
 from ..protocol import ASSIGN_TASK, CREATE_SUBAGENT, ORCHESTRATOR_SYSTEM_PROMPT, ORCHESTRATOR_TOOLS
 from .actions import AssignAction, FinishAction
 from .agents import Agent, AgentLimitReached, AgentPool, run_agent
@@ -95,7 +96,7 @@ class Episode:
 
     def __repr__(self) -> str:
         m = self.metrics if self.run.finished else {}
-        quality = m.get("item_f1") if m.get("item_f1") is not None else m.get("pass_at_1")
+        quality = episode_quality(m)[0] if m else None
         shown = f" quality={quality:.3f}" if isinstance(quality, float) else ""
         steps = f" critical_steps={m['critical_steps']:.0f}" if m else ""
         return (
@@ -265,9 +266,15 @@ class EpisodeDriver:
         assert self.pool is not None
         args = call.arguments
         if call.name == CREATE_SUBAGENT:
+            profile = args.get("profile") or self.decision.profile
+            if profile is not None and profile not in self.config.subagents:
+                return (
+                    f"ERROR: no subagent profile {profile!r}; "
+                    f"choose one of {list(self.config.subagents)}"
+                )
             try:
                 agent = self.pool.spawn(
-                    profile=self.decision.profile or next(iter(self.config.subagents)),
+                    profile=profile or next(iter(self.config.subagents)),
                     name=str(args.get("name", f"agent-{len(self.pool) + 1}")),
                     system_prompt=str(args.get("system_prompt", "")),
                     role=self.scenario.role,

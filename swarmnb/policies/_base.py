@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from ..metrics import quality
+
 __all__ = ["Decision", "Observation", "Policy", "episode_reward"]
 
 
@@ -131,10 +133,6 @@ def episode_reward(
     to ``baseline_steps`` (the single-agent estimate), so a policy is paid for finishing in
     fewer steps only while quality holds.
     """
-    quality = metrics.get("item_f1")
-    if quality is None:
-        quality = metrics.get("pass_at_1")
-    if quality is None:
-        quality = metrics.get("success_rate", 0.0)
+    score = quality(metrics)[0] or 0.0
     steps = float(metrics.get("critical_steps", 0.0)) / max(1.0, baseline_steps)
-    return float(quality) - steps_weight * steps - cost_weight * float(metrics.get("cost_usd", 0.0))
+    return float(score) - steps_weight * steps - cost_weight * float(metrics.get("cost_usd", 0.0))

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 from .._exceptions import BudgetExceeded
+from ..events import Usage
 
 __all__ = ["Budget", "BudgetTracker", "Usage"]
 
@@ -48,22 +49,6 @@ class Budget:
         return (
             self.usd is None and self.tokens is None and self.seconds is None and self.steps is None
         )
-
-
-@dataclass(slots=True)
-class Usage:
-    """Resources used by one attempt (or summed over many)."""
-
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost_usd: float = 0.0
-    steps: int = 0
-
-    def add(self, other: Usage) -> None:
-        self.tokens_in += other.tokens_in
-        self.tokens_out += other.tokens_out
-        self.cost_usd += other.cost_usd
-        self.steps += other.steps
 
 
 class BudgetTracker:

@@ -10,18 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._exceptions import RetryableError
+from .retry import is_retryable
 
 __all__ = ["describe_error", "is_retryable", "preview"]
-
-_RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """Transient faults: RetryableError, timeouts, and provider 429/5xx errors."""
-    if isinstance(exc, RetryableError | TimeoutError):
-        return True
-    return getattr(exc, "status_code", None) in _RETRYABLE_STATUS
 
 
 def preview(value: Any, limit: int = 200) -> Any:

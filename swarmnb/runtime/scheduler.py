@@ -36,6 +36,7 @@ from .budget import BudgetTracker, Usage
 from .context import Context
 from .durable import Prior, Restored, Restorer, ResultSink
 from .outcomes import describe_error, is_retryable, preview
+from .retry import Backoff
 
 __all__ = ["Scheduler"]
 
@@ -72,8 +73,8 @@ class Scheduler:
         self.budget = budget
         self._budget_limited = not budget.budget.unlimited
         self.seed = seed
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
+        # "equal jitter": the wait is in [0.5, 1.5) × min(backoff_max, backoff_base · 2^retry)
+        self.backoff = Backoff(base=backoff_base, cap=backoff_max, jitter=1.0, centered=True)
         self._jitter = random.Random(seed)
         self.loop = asyncio.get_running_loop()
         self._loop_time = self.loop.time
@@ -374,10 +375,9 @@ class Scheduler:
         self._skip_from(i, task.id)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None and retry_after >= 0:
+        if retry_after is not None and retry_after >= 0:  # the fault said when: wait that long
             return float(retry_after)
-        delay = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
-        return delay * (0.5 + self._jitter.random())  # "equal jitter" in [0.5, 1.5) × delay
+        return self.backoff.delay(attempt - 1, self._jitter)
 
     def _requeue(self, i: int) -> None:
         self.backoff_timers.pop(i, None)

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .._exceptions import ResultStoreError, ResumeCorrupt, ResumeVersionError
+from ..events import USAGE_FIELDS
 
 if TYPE_CHECKING:
     from ..graph import Task
@@ -65,7 +66,7 @@ FORMAT_VERSION = 1
 MAX_BYTES = 16 * 1024 * 1024
 _FSYNC_POLICIES = ("always", "batch", "never")
 _BATCH_FSYNC_S = 0.5
-_USAGE = ("tokens_in", "tokens_out", "cost_usd", "steps")
+_USAGE = USAGE_FIELDS
 
 
 def work_reference(work: Any) -> str | None:
@@ -213,11 +214,12 @@ class ResultStore:
         if "from_run" in fields:  # restored: its tallies are already totals
             tallies = {k: fields.get(k, 0) for k in ("attempts", "retries", *_USAGE)}
         else:
-            earlier = self._earlier.pop(task.id, {})
-            tallies = {
-                "attempts": earlier.get("attempts", fields.get("attempt", 1)),
-                "retries": earlier.get("retries", 0),
-            }
+            earlier = self._earlier.pop(task.id, None) or {}
+            attempt = fields.get("attempt", 1)
+            # Attempts started = this attempt's number, plus the interrupted attempts an
+            # earlier run carried over (each re-ran under its own number).
+            extra = earlier.get("attempts", 0) - earlier.get("carried_retries", 0)
+            tallies = {"attempts": attempt + max(0, extra), "retries": earlier.get("retries", 0)}
             for name in _USAGE:
                 tallies[name] = earlier.get(name, 0) + fields.get(name, 0)
         record = {"task": task.id, "fp": self.fingerprints.of(task), **tallies, "enc": enc}
@@ -246,22 +248,22 @@ class ResultStore:
     def observe(self, event: Mapping[str, Any]) -> None:
         """Tally each unfinished task's attempts, retries and usage (earlier runs' included)."""
         kind = event["kind"]
-        if kind == "task.started":
-            tally = self._earlier.setdefault(event["task"], {})
-            tally["attempts"] = tally.get("attempts", 0) + 1
-        elif kind == "task.retrying":  # rare: recorded too, so a resume knows the retries left
+        if kind == "task.retrying":  # rare: recorded too, so a resume knows the retries left
             task_id = event["task"]
             tally = self._earlier.setdefault(task_id, {})
             tally["retries"] = tally.get("retries", 0) + 1
             for name in _USAGE:
                 tally[name] = tally.get(name, 0) + event.get(name, 0)
-            names = ("attempts", "retries", *_USAGE)
-            record = {"task": task_id, "kind": "retrying", **{k: tally.get(k, 0) for k in names}}
+            extra = tally.get("attempts", 0) - tally.get("carried_retries", 0)
+            record = {"task": task_id, "kind": "retrying", "attempts": event["attempt"] + extra}
+            record.update({k: tally.get(k, 0) for k in ("retries", *_USAGE)})
             self._write(orjson.dumps(record) + b"\n")
         elif kind == "task.queued" and "carried" in event:
             carried = event["carried"]
             names = ("attempts", "retries", *_USAGE)
-            self._earlier[event["task"]] = {k: carried.get(k, 0) for k in names}
+            tally = {k: carried.get(k, 0) for k in names}
+            tally["carried_retries"] = tally["retries"]
+            self._earlier[event["task"]] = tally
 
     # -- file handling -----------------------------------------------------------------------
     def _write(self, data: bytes) -> None:

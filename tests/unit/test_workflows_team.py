@@ -101,3 +101,22 @@ def test_stuck_tasks_time_out_and_escalate() -> None:
     assert out.tasks[0]["status"] == "timed out" and out.escalations == ["task-001"]
     esc = cont.memory.decisions(decision_type="escalation")
     assert esc.agent_name.tolist() == ["ceo"] and esc.decision_data[0]["task"] == "task-001"
+
+
+def test_approved_proposals_create_their_work_and_rejected_ones_do_not() -> None:
+    proposals = ["Adopt a monorepo", "Move CI to self-hosted runners", "Add a status page"]
+    created: list[str] = []
+
+    async def main(p: str) -> sn.workflows.Decision:
+        async def work(d: sn.workflows.Decision) -> str:
+            created.append(d.proposal)
+            return f"work for {d.proposal}"
+
+        return await sn.workflows.vteam(ModelTeam(default="sim/large"), p, on_approved=work)
+
+    decisions = [run_in_new_loop(lambda p=p: main(p), "virtual") for p in proposals]
+    assert {d.approved for d in decisions} == {True, False}  # both outcomes occur here
+    assert created == [d.proposal for d in decisions if d.approved]
+    for d in decisions:
+        assert (d.work is not None) == d.approved
+        assert ("create-work" in set(d.run.tasks["id"])) == d.approved

@@ -166,6 +166,7 @@ class Ray:
         self._actors: list[Any] = []
         self._load: list[int] = []
         self._started_ray = False
+        self._failed: RuntimeError | None = None
         self._works: dict[int, tuple[WorkFn, Any]] = {}
 
     # -- the cluster -------------------------------------------------------------------------
@@ -174,6 +175,8 @@ class Ray:
             import ray
         except ImportError as exc:  # pragma: no cover — find_spec said it was there
             raise BackendUnavailable(_INSTALL) from exc
+        if self._failed is not None:  # do not try again for every attempt
+            raise self._failed
         if not ray.is_initialized():
             options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
             if self.address is None:
@@ -182,11 +185,16 @@ class Ray:
             else:
                 options["address"] = self.address
             options.update(self.init_options)
-            try:
-                ray.init(**options)
-            except Exception:  # a loaded machine can miss Ray's start-up deadline: once more
-                ray.shutdown()
-                ray.init(**options)
+            for tries_left in (1, 0):  # a busy machine can miss Ray's start-up deadline: twice
+                try:
+                    ray.init(**options)
+                    break
+                except Exception as exc:
+                    ray.shutdown()
+                    if not tries_left:
+                        where = self.address or "a local cluster"
+                        self._failed = RuntimeError(f"Ray did not start ({where}): {exc}")
+                        raise self._failed from exc
             self._started_ray = self.address is None
         if not self._actors:
             remote = ray.remote(
