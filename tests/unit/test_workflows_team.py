@@ -120,3 +120,32 @@ def test_approved_proposals_create_their_work_and_rejected_ones_do_not() -> None
     for d in decisions:
         assert (d.work is not None) == d.approved
         assert ("create-work" in set(d.run.tasks["id"])) == d.approved
+
+
+class _Delegating:
+    """A team whose developer asks QA to follow up on every task."""
+
+    def __init__(self) -> None:
+        self.inner = ModelTeam(default="sim/small")
+        self.qa_prompts: list[str] = []
+
+    async def submit(self, role: str, prompt: str) -> TeamReply:
+        if role == "developer":
+            return TeamReply(role, "fake", '{"done": true, "needs": [{"role": "qa", '
+                             '"title": "write regression tests"}]}')  # fmt: skip
+        if role == "qa":
+            self.qa_prompts.append(prompt)
+            return TeamReply(role, "fake", "tests written")
+        return await self.inner.submit(role, prompt)
+
+
+def test_a_result_that_needs_other_roles_creates_their_tasks() -> None:
+    team = _Delegating()
+    cont = Continuous(registry=team, goals=["g"], backlog=sn.scenarios.coding_tasks()[:1],
+                      max_tasks=10)  # fmt: skip
+    out = run_in_new_loop(cont.run, "virtual")
+    assert [(t["role"], t["status"]) for t in out.tasks] == [
+        ("developer", "completed"), ("qa", "completed")
+    ]  # fmt: skip
+    assert out.tasks[0]["follow_ups"][0]["title"] == "write regression tests"
+    assert len(team.qa_prompts) == 1 and "write regression tests" in team.qa_prompts[0]
