@@ -130,16 +130,18 @@ function render({ model, el }) {
       ctx.lineTo(x(tEnd), y(last));
       ctx.lineTo(x(tEnd), y(0));
       ctx.closePath();
-      ctx.fillStyle = "rgba(47,111,222,0.15)";
+      ctx.fillStyle = voc.colours.running;
+      ctx.globalAlpha = 0.15;
       ctx.fill();
-      ctx.strokeStyle = "#2f6fde";
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = voc.colours.running;
       ctx.lineWidth = 1.4;
       ctx.stroke();
     }
     if (limits.length) {
       ctx.save();
       ctx.setLineDash([5, 4]);
-      ctx.strokeStyle = "#cf222e";
+      ctx.strokeStyle = voc.colours.failed;
       ctx.lineWidth = 1.4;
       ctx.beginPath();
       let started = false;
@@ -154,7 +156,7 @@ function render({ model, el }) {
       ctx.stroke();
       ctx.restore();
       if (limitTop > peak) {
-        ctx.fillStyle = "#cf222e";
+        ctx.fillStyle = voc.colours.failed;
         ctx.textAlign = "right";
         ctx.fillText(`limit ${limitTop} ↑`, GUTTER + plotW - 4, top + 8);
         ctx.textAlign = "left";
