@@ -30,7 +30,7 @@ __all__ = [
     "is_orchestrator",
 ]
 
-#: Create a reusable subagent: ``create_subagent(name, system_prompt)``.
+#: Create a reusable subagent: ``create_subagent(name, system_prompt, profile?)``.
 CREATE_SUBAGENT: Final = "create_subagent"
 #: Give a subagent a task and get its final answer: ``assign_task(agent, prompt)``.
 ASSIGN_TASK: Final = "assign_task"
@@ -47,7 +47,9 @@ ORCHESTRATOR_SYSTEM_PROMPT: Final = (
 )
 
 
-def _tool(name: str, description: str, params: dict[str, str]) -> dict[str, Any]:
+def _tool(
+    name: str, description: str, params: dict[str, str], optional: Collection[str] = ()
+) -> dict[str, Any]:
     return {
         "type": "function",
         "function": {
@@ -58,7 +60,7 @@ def _tool(name: str, description: str, params: dict[str, str]) -> dict[str, Any]
                 "properties": {
                     key: {"type": "string", "description": text} for key, text in params.items()
                 },
-                "required": list(params),
+                "required": [p for p in params if p not in optional],
                 "additionalProperties": False,
             },
         },
@@ -69,8 +71,14 @@ def _tool(name: str, description: str, params: dict[str, str]) -> dict[str, Any]
 ORCHESTRATOR_TOOLS: Final[list[dict[str, Any]]] = [
     _tool(
         CREATE_SUBAGENT,
-        "Create a reusable subagent with a name and a system prompt.",
-        {"name": "A short name for the subagent.", "system_prompt": "Its instructions."},
+        "Create a reusable subagent with a name and a system prompt, optionally on a model "
+        "profile (e.g. small or large).",
+        {
+            "name": "A short name for the subagent.",
+            "system_prompt": "Its instructions.",
+            "profile": "Optional: the subagent's model profile; default: the swarm's first.",
+        },
+        optional=("profile",),
     ),
     _tool(
         ASSIGN_TASK,

@@ -266,9 +266,15 @@ class EpisodeDriver:
         assert self.pool is not None
         args = call.arguments
         if call.name == CREATE_SUBAGENT:
+            profile = args.get("profile") or self.decision.profile
+            if profile is not None and profile not in self.config.subagents:
+                return (
+                    f"ERROR: no subagent profile {profile!r}; "
+                    f"choose one of {list(self.config.subagents)}"
+                )
             try:
                 agent = self.pool.spawn(
-                    profile=self.decision.profile or next(iter(self.config.subagents)),
+                    profile=profile or next(iter(self.config.subagents)),
                     name=str(args.get("name", f"agent-{len(self.pool) + 1}")),
                     system_prompt=str(args.get("system_prompt", "")),
                     role=self.scenario.role,

@@ -299,7 +299,6 @@ class StagedEpisode:
         metrics = {**compute_metrics(self.run.events), **scores}
         terms = episode_terms(
             metrics,
-            est_steps_single=float(self.features.get("est_steps_single", 1.0)),
             spawned=self.spawned,
             assigned=self.assigned,
             finished=self.finished,

@@ -1,10 +1,10 @@
 """PARL's reward: ``r = r_perf + λ1·r_parallel + λ2·r_finish``, and how it is split per decision.
 
 - ``r_perf`` — the task outcome, discounted for latency:
-  ``quality × (1 − 0.5 · min(1, critical_steps / est_steps_single))`` (quality is item-F1,
-  pass@1 or success; ``est_steps_single`` the goal's single-agent step estimate). A wrong or
-  missing answer earns 0 however fast it came, so giving up never pays; a right one earns
-  between half and all of its quality, more the fewer critical steps it took. The same
+  ``quality × (1 − 0.5 · min(1, critical_steps / 100))`` (quality is item-F1, pass@1 or
+  success). A wrong or missing answer earns 0 however fast it came, so giving up never pays; a
+  right one earns between half and all of its quality, more the fewer critical steps it took
+  (half at 100 critical steps or more: :data:`LATENCY_SCALE`). The same
   formula scores every policy in the comparisons, so rewards compare across policies.
 - ``r_parallel = min(spawned, 10) / 10`` — counters *serial collapse* (never spawning).
 - ``r_finish = finished / assigned`` — the share of assigned subtasks that came back with a
@@ -18,8 +18,8 @@ terms summed over an episode's decisions are the episode's terms.
 
 Example::
 
-    terms = episode_terms(metrics, est_steps_single=41, spawned=8, assigned=8, finished=7)
-    r_perf(metrics, est_steps_single=41)     # the reward every policy is compared on
+    terms = episode_terms(metrics, spawned=8, assigned=8, finished=7)
+    r_perf(metrics)     # the reward every policy is compared on
     terms.total(0.3, 0.2)
 """
 
@@ -32,6 +32,7 @@ from typing import Any
 from ..metrics import quality
 
 __all__ = [
+    "LATENCY_SCALE",
     "PARALLEL_CAP",
     "RewardTerms",
     "critical_step_budget",
@@ -43,6 +44,8 @@ __all__ = [
 
 #: spawns beyond this earn no more r_parallel
 PARALLEL_CAP = 10
+#: critical steps at which a right answer's r_perf has halved
+LATENCY_SCALE = 100.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +68,9 @@ def quality_of(metrics: Mapping[str, Any]) -> float:
     return quality(metrics)[0] or 0.0
 
 
-def r_perf(metrics: Mapping[str, Any], *, est_steps_single: float) -> float:
-    """``quality × (1 − 0.5 · min(1, critical_steps / est_steps_single))``."""
-    steps = float(metrics.get("critical_steps", 0.0)) / max(1.0, float(est_steps_single))
+def r_perf(metrics: Mapping[str, Any]) -> float:
+    """``quality × (1 − 0.5 · min(1, critical_steps / LATENCY_SCALE))``."""
+    steps = float(metrics.get("critical_steps", 0.0)) / LATENCY_SCALE
     return quality_of(metrics) * (1.0 - 0.5 * min(1.0, steps))
 
 
@@ -76,12 +79,12 @@ def r_parallel(spawned: int) -> float:
 
 
 def episode_terms(
-    metrics: Mapping[str, Any], *, est_steps_single: float, spawned: int, assigned: int,
+    metrics: Mapping[str, Any], *, spawned: int, assigned: int,
     finished: int,
 ) -> RewardTerms:  # fmt: skip
     """The episode's reward terms from its metrics and subtask tallies."""
     return RewardTerms(
-        r_perf=r_perf(metrics, est_steps_single=est_steps_single),
+        r_perf=r_perf(metrics),
         r_parallel=r_parallel(spawned),
         r_finish=finished / assigned if assigned else 0.0,
     )

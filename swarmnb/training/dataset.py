@@ -93,10 +93,8 @@ def decision_rows(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 row[key] = float(r.get(key, 0.0))
         return rows
     metrics = compute_metrics(events)
-    features = next((d["features"] for d in decisions if isinstance(d.get("features"), dict)), {})
     terms = episode_terms(
         metrics,
-        est_steps_single=float(features.get("est_steps_single", metrics["critical_steps"] or 1)),
         spawned=int(metrics.get("spawn_count", 0)),
         assigned=int(metrics.get("n_tasks", 0) or 0),
         finished=round(

@@ -104,7 +104,6 @@ class SwarmEnv(gym.Env):  # type: ignore[misc]
         self._thread: threading.Thread | None = None
         self._obs: StageObservation | None = None
         self.task: str | None = None
-        self._est = 1.0
 
     # -- episode thread ----------------------------------------------------------------------------
     def _start(self, scenario: Any, seed: int) -> None:
@@ -166,7 +165,6 @@ class SwarmEnv(gym.Env):  # type: ignore[misc]
         self.task = task.name
         scenario_seed = TRAIN_SEED_BASE + draw % 1_000_000
         scenario = task.make(scenario_seed)
-        self._est = float(scenario.features().get("est_steps_single", 1.0))
         self._start(scenario, seed=draw)
         kind, payload = self._next()
         if kind != "obs":  # the episode ended before any decision (not expected)
@@ -195,8 +193,7 @@ class SwarmEnv(gym.Env):  # type: ignore[misc]
         self._thread = None
         last = self._vector(self._obs)
         self._obs = None
-        info = self._info(None) | {"metrics": ep.metrics, "status": ep.status,
-                                   "est_steps_single": self._est}  # fmt: skip
+        info = self._info(None) | {"metrics": ep.metrics, "status": ep.status}
         return last, float(sum(r["reward"] for r in rewards)), True, False, info
 
     def close(self) -> None:

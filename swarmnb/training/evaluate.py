@@ -69,10 +69,9 @@ def _one(job: tuple[str, str, dict[str, Any], int]) -> dict[str, Any]:
     finally:
         run_blocking(scenario.close, "real")
     m = ep.metrics
-    est = float(scenario.features().get("est_steps_single", 1.0))
     return {
         "policy": name, "task": task.name, "seed": seed,
-        "reward": r_perf(m, est_steps_single=est), "quality": quality_of(m),
+        "reward": r_perf(m), "quality": quality_of(m),
         "item_f1": m.get("item_f1"), "critical_steps": float(m.get("critical_steps", 0.0)),
         "spawn_count": int(m.get("spawn_count", 0)),
         "subtask_finish_rate": float(m.get("subtask_finish_rate", 0.0)),
@@ -124,6 +123,5 @@ def train_bandit(curriculum: Curriculum, *, episodes: int, seed: int = 0) -> Ban
                 ep = swarm.solve_sync(scenario, seed=TRAIN_SEED_BASE + i)
             finally:
                 run_blocking(scenario.close, "real")
-            est = float(scenario.features().get("est_steps_single", 1.0))
-            bandit.update(ep.observation, ep.decision, r_perf(ep.metrics, est_steps_single=est))
+            bandit.update(ep.observation, ep.decision, r_perf(ep.metrics))
     return bandit

@@ -150,9 +150,7 @@ def test_swarm_env_passes_check_env():
         total += reward
     assert info["metrics"]["spawn_count"] >= 1
     # λ = 0: the episode's return is r_perf of its metrics
-    assert total == pytest.approx(
-        r_perf(info["metrics"], est_steps_single=info["est_steps_single"])
-    )
+    assert total == pytest.approx(r_perf(info["metrics"]))
     env.close()
 
 
@@ -177,3 +175,20 @@ def test_report_is_one_offline_html_page(tmp_path):
     page = write_report(h, tmp_path / "report.html", settings={"episodes": 8}).read_text()
     assert "Learning curves" in page and "simulated" in page.lower()
     assert "cdn.jsdelivr" not in page and "<script" in page
+
+
+def test_cli_train_writes_policy_history_and_report(tmp_path, capsys):
+    from swarmnb.cli import main
+
+    out = tmp_path / "parl"
+    code = main(["train", "--episodes", "2", "--group-size", "2", "--processes", "1",
+                 "--out", str(out)])  # fmt: skip
+    assert code == 0
+    policy = sn.policies.PARL.load(out / "policy.json")
+    assert policy.episodes_trained == 2
+    assert len(pd.read_csv(out / "history.csv")) == 2
+    assert "Learning curves" in (out / "report.html").read_text()
+    assert "final policy" in capsys.readouterr().out
+    assert main(["train", "--episodes", "4", "--lambda-parallel", "-1", "--out", str(out)]) == 2
+    assert main(["bench", "--policies", f"parl={tmp_path / 'nope.json'}", "--out",
+                 str(tmp_path / "b")]) == 2  # fmt: skip
