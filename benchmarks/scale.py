@@ -26,6 +26,9 @@ from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+# sim/ calls skip litellm's general call path (same replies, usage and events; see
+# swarmnb.models.fast_sim): the figures measure the swarm, not litellm's request handling.
+os.environ.setdefault("SWARMNB_SIM_FAST", "1")
 
 
 async def subagent(task: Any, ctx: Any) -> str:
@@ -134,8 +137,8 @@ def main() -> None:
         print(json.dumps(part(args.kind, args.n)))
         return
     kinds = ["local"] if args.skip_ray else ["local", "ray"]
-    print(f"{args.agents:,} concurrent simulated subagents (sim/small, virtual clock: "
-          "simulated model time; real seconds on this machine)")  # fmt: skip
+    print(f"{args.agents:,} concurrent simulated subagents (sim/small on the fast sim path, "
+          "virtual clock: simulated model time; real seconds on this machine)")  # fmt: skip
     rows = [_in_child("agents", kind, args.agents) for kind in kinds]
     header = ("backend", "status", "max_par", "events", "s", "events/s", "peak RSS MB",
               "KB/agent", "actors RSS MB")  # fmt: skip

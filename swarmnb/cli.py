@@ -140,7 +140,8 @@ def _bench(args: argparse.Namespace) -> int:
     models = [*options.get("subagents", {}).values(), args.orchestrator]
     sim = args.clock == "virtual" and all(m.startswith("sim/") for m in models if m)
     what = "sim models on the virtual clock (figures are simulations)" if sim else "real models"
-    print(f"swarmnb bench: size={args.size}, {len(seeds)} seeds, jobs={args.jobs}, {what} → {out}")
+    plan = "sweep plan" if args.experiment == "sensitivity" else f"{len(seeds)} seeds"
+    print(f"swarmnb bench: size={args.size}, {plan}, jobs={args.jobs}, {what} → {out}")
     if args.experiment in ("compare", "all"):
         bench = sn.bench.benchmark(
             _names(args.scenarios), _names(args.policies), seeds, args.clock, size=args.size,
@@ -162,6 +163,17 @@ def _bench(args: argparse.Namespace) -> int:
         print(cp.crossover().to_string(index=False))
         print(f"\ncontext pressure: {len(cp.results)} episodes in {cp.real_seconds:.1f} s "
               f"(real time); wrote {', '.join(sorted(files))} to {out}")  # fmt: skip
+    if args.experiment in ("sensitivity", "all"):
+        if not sim:
+            print("the sensitivity sweep runs on the sim models only", file=sys.stderr)
+            return 2
+        sens = sn.bench.sensitivity(size=args.size, jobs=args.jobs, progress=progress)
+        files = sens.write(out, formats=formats)
+        for scenario in sens.settings["scenarios"]:
+            print(sens.headline(scenario, "heuristic"))
+        print(f"\nsensitivity: {len(sens.results)} episodes over {sens.settings['n_points']} "
+              f"points in {sens.real_seconds:.1f} s (real time); wrote "
+              f"{', '.join(sorted(files))} to {out}")  # fmt: skip
     return 0
 
 
@@ -196,9 +208,10 @@ def _add_bench(sub: Any) -> None:
     )
     bench.add_argument(
         "--experiment",
-        choices=("compare", "context", "all"),
+        choices=("compare", "context", "sensitivity", "all"),
         default="compare",
-        help="the policy comparison, the context-pressure experiment, or both",
+        help="the policy comparison, the context-pressure experiment, the sensitivity sweep "
+        "of the sim's assumptions, or all of them",
     )
     bench.add_argument(
         "--subagents",

@@ -32,6 +32,10 @@ import orjson
 
 __all__ = [
     "EVENT_KINDS",
+    "STATUS_CODES",
+    "STATUS_COLOURS",
+    "STATUS_OF_KIND",
+    "TASK_STATUSES",
     "TERMINAL_KINDS",
     "USAGE_FIELDS",
     "Event",
@@ -41,6 +45,7 @@ __all__ = [
     "Usage",
     "decode_event",
     "encode_event",
+    "status_vocabulary",
 ]
 
 Event = dict[str, Any]
@@ -110,6 +115,41 @@ EVENT_KINDS: frozenset[str] = frozenset(
 TERMINAL_KINDS: frozenset[str] = frozenset(
     {"task.completed", "task.failed", "task.skipped", "task.cancelled", "task.restored"}
 )
+
+#: What a task is shown as, in legend order — the one status vocabulary of the widgets, the
+#: snapshots and the dashboard (``retrying``: waiting out a backoff before its next attempt;
+#: ``done``: completed, or restored from an earlier run's results).
+TASK_STATUSES: tuple[str, ...] = (
+    "queued", "running", "retrying", "done", "failed", "skipped", "cancelled",
+)  # fmt: skip
+#: One-letter codes for the statuses on the widget wire.
+STATUS_CODES: dict[str, str] = {
+    "queued": "q", "running": "r", "retrying": "b", "done": "d",
+    "failed": "f", "skipped": "s", "cancelled": "c",
+}  # fmt: skip
+#: The palette: one fill per status.
+STATUS_COLOURS: dict[str, str] = {
+    "queued": "#d0d7de", "running": "#2f6fde", "retrying": "#e8a317", "done": "#2da44e",
+    "failed": "#cf222e", "skipped": "#8c959f", "cancelled": "#8250df",
+}  # fmt: skip
+#: The status a task has after each event that ends it.
+STATUS_OF_KIND: dict[str, str] = {
+    "task.completed": "done",
+    "task.failed": "failed",
+    "task.skipped": "skipped",
+    "task.cancelled": "cancelled",
+    "task.restored": "done",  # completed by an earlier, interrupted run; not executed again
+}
+
+
+def status_vocabulary() -> dict[str, Any]:
+    """Statuses, codes and colours as one JSON value: what the widgets receive as a trait."""
+    return {
+        "statuses": list(TASK_STATUSES),
+        "codes": dict(STATUS_CODES),
+        "colours": dict(STATUS_COLOURS),
+    }
+
 
 #: The usage fields task events carry (``task.completed``, ``task.failed``, …), in order.
 USAGE_FIELDS: tuple[str, str, str, str] = ("tokens_in", "tokens_out", "cost_usd", "steps")

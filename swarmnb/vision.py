@@ -28,20 +28,16 @@ import vl_convert
 
 from ._image_facts import embed_facts, read_facts
 from ._layout import GraphLayout, LayoutStyle, critical_path, layout_graph
+from .events import STATUS_COLOURS as _PALETTE
 
 __all__ = ["STATUS_COLOURS", "Analysis", "analyze", "render_png", "snapshot"]
 
 #: Fill per task status (the dashboard's palette).
 STATUS_COLOURS: Mapping[str, str] = {
-    "queued": "#d0d7de",
-    "pending": "#d0d7de",
-    "running": "#2f6fde",
-    "retrying": "#e8a317",
-    "completed": "#2da44e",
-    "failed": "#cf222e",
-    "skipped": "#8c959f",
-    "cancelled": "#8250df",
-    "restored": "#2da44e",
+    **_PALETTE,
+    "pending": _PALETTE["queued"],
+    "completed": _PALETTE["done"],
+    "restored": _PALETTE["done"],
 }
 _CRITICAL = "#fb6a00"
 _EDGE_LIGHT = "#bac1c8"  # the edge grey at 60 % on white, without the cost of transparency

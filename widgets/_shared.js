@@ -34,3 +34,19 @@ function followChannel(model, name, onReset, onItems) {
   model.on(`change:${name}_delta`, sync);
   return sync;
 }
+
+// The task-status vocabulary — names in legend order, wire codes, colours — comes from Python
+// (swarmnb.events) as each widget's `vocabulary` trait; no view repeats it.
+function vocabulary(model) {
+  const v = model.get("vocabulary") || { statuses: [], codes: {}, colours: {} };
+  const byCode = Object.fromEntries(Object.entries(v.codes).map(([name, code]) => [code, name]));
+  const byCodeColour = Object.fromEntries(Object.entries(v.codes).map(([name, code]) => [code, v.colours[name]]));
+  return { statuses: v.statuses, codes: v.codes, colours: v.colours, byCode, byCodeColour };
+}
+
+// Whether white text reads better than dark text on this #rrggbb fill.
+function isDarkFill(hex) {
+  const n = parseInt(String(hex).slice(1), 16);
+  const lum = (0.2126 * ((n >> 16) & 255) + 0.7152 * ((n >> 8) & 255) + 0.0722 * (n & 255)) / 255;
+  return lum < 0.6;
+}

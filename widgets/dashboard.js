@@ -1,8 +1,6 @@
 // swarmnb Dashboard — header, controls, and the four views (composed with anywidget's host).
 // Controls only send {type: "control", action, value}; Python calls the run's public API.
 
-const STATUSES = ["queued", "running", "retrying", "done", "failed", "skipped", "cancelled"];
-
 function fmtT(t) {
   if (t >= 3600) return `${(t / 3600).toFixed(2)} h`;
   if (t >= 60) return `${(t / 60).toFixed(1)} min`;
@@ -73,7 +71,7 @@ function render({ model, el, host }) {
     const cls = { completed: "done", budget_exhausted: "retrying", pending: "queued" }[status] || status;
     badge.className = `sn-badge sn-s-${cls}`;
     const c = model.get("counts") || {};
-    counts.replaceChildren(...STATUSES.map((s) => h("span", { class: "sn-legend-item", "data-count": s },
+    counts.replaceChildren(...vocabulary(model).statuses.map((s) => h("span", { class: "sn-legend-item", "data-count": s },
       h("span", { class: `sn-swatch sn-s-${s}` }), `${s} ${(c[s] || 0).toLocaleString("en-US")}`)));
     const clock = model.get("clock") === "virtual" ? " simulated" : "";
     elapsed.textContent = `${fmtT(model.get("elapsed") || 0)}${clock}`;

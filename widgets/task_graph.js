@@ -1,13 +1,6 @@
 // swarmnb TaskGraphView — draws a layout computed in Python (no layout code here).
 // SVG with one <rect data-task data-status> per task; a canvas above `canvas_threshold` tasks.
 
-const STATUS = { q: "queued", r: "running", b: "retrying", d: "done", f: "failed", s: "skipped", c: "cancelled" };
-const LEGEND = ["queued", "running", "retrying", "done", "failed", "skipped", "cancelled"];
-const FILL = {
-  queued: "#d0d7de", running: "#2f6fde", retrying: "#e8a317", done: "#2da44e",
-  failed: "#cf222e", skipped: "#8c959f", cancelled: "#8250df",
-};
-const DARK = new Set(["running", "done", "failed", "skipped", "cancelled"]);
 const SVGNS = "http://www.w3.org/2000/svg";
 const CHAR_W = 6.2; // same as LayoutStyle.char_w in swarmnb/ui/_layout.py
 const LABEL_PAD = 6;
@@ -58,6 +51,11 @@ function render({ model, el }) {
   let canvas = null;
   let frame = 0;
   const legendCounts = {};
+  const voc = vocabulary(model);
+  const LEGEND = voc.statuses;
+  const STATUS = voc.byCode;
+  const FILL = voc.colours;
+  const DARK = new Set(LEGEND.filter((name) => isDarkFill(FILL[name])));
 
   for (const name of LEGEND) {
     const count = h("span", { class: "sn-num sn-dim", text: "0" });

@@ -1,11 +1,6 @@
 // swarmnb TimelineView — Gantt lanes per agent, running-count curve, concurrency limit.
 // Drawn on a canvas so tens of thousands of attempts stay cheap.
 
-const FILL = {
-  q: "#d0d7de", r: "#2f6fde", b: "#e8a317", d: "#2da44e",
-  f: "#cf222e", s: "#8c959f", c: "#8250df",
-};
-const NAME = { r: "running", b: "retried", d: "done", f: "failed", c: "cancelled", s: "skipped", q: "queued" };
 const GUTTER = 86;
 const PAD_R = 14;
 const CURVE_H = 70;
@@ -27,11 +22,14 @@ function fmtT(t) {
 }
 
 function render({ model, el }) {
+  const voc = vocabulary(model);
+  const FILL = voc.byCodeColour;
+  const NAME = voc.byCode;
   const root = h("div", { class: "sn-root sn-panel sn-timeline" });
   const legend = h("div", { class: "sn-legend" },
     ...["r", "b", "d", "f", "c"].map((k) => h("span", { class: "sn-legend-item" },
       h("span", { class: "sn-swatch", style: `background:${FILL[k]}` }), NAME[k])),
-    h("span", { class: "sn-legend-item" }, h("span", { class: "sn-swatch sn-line", style: "background:#2f6fde" }), "running tasks"),
+    h("span", { class: "sn-legend-item" }, h("span", { class: "sn-swatch sn-line", style: `background:${voc.colours.running}` }), "running tasks"),
     h("span", { class: "sn-legend-item" }, h("span", { class: "sn-swatch sn-dash" }), "concurrency limit"));
   const info = h("span", { class: "sn-dim sn-num" });
   const head = h("div", { class: "sn-panel-head" },
@@ -132,16 +130,18 @@ function render({ model, el }) {
       ctx.lineTo(x(tEnd), y(last));
       ctx.lineTo(x(tEnd), y(0));
       ctx.closePath();
-      ctx.fillStyle = "rgba(47,111,222,0.15)";
+      ctx.fillStyle = voc.colours.running;
+      ctx.globalAlpha = 0.15;
       ctx.fill();
-      ctx.strokeStyle = "#2f6fde";
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = voc.colours.running;
       ctx.lineWidth = 1.4;
       ctx.stroke();
     }
     if (limits.length) {
       ctx.save();
       ctx.setLineDash([5, 4]);
-      ctx.strokeStyle = "#cf222e";
+      ctx.strokeStyle = voc.colours.failed;
       ctx.lineWidth = 1.4;
       ctx.beginPath();
       let started = false;
@@ -156,7 +156,7 @@ function render({ model, el }) {
       ctx.stroke();
       ctx.restore();
       if (limitTop > peak) {
-        ctx.fillStyle = "#cf222e";
+        ctx.fillStyle = voc.colours.failed;
         ctx.textAlign = "right";
         ctx.fillText(`limit ${limitTop} ↑`, GUTTER + plotW - 4, top + 8);
         ctx.textAlign = "left";

@@ -5,7 +5,10 @@
 - :func:`benchmark` — :func:`compare` plus parallelism timelines and settings, for reports;
 - :func:`write_report` — CSV, Parquet, an offline HTML report with altair charts, PNG/SVG;
 - :func:`context_pressure` — a single agent under context strategies against the swarm's
-  context sharding as a WideSearch table grows, with :func:`crossover` and its chart.
+  context sharding as a WideSearch table grows, with :func:`crossover` and its chart;
+- :func:`sensitivity` — sweep the sim's assumptions (context degradation, accuracy, latency,
+  prices, malformed output) and see where the swarm's advantage appears, shrinks or vanishes;
+- :func:`published_table` — published swarm-vs-single figures beside ours, with sources.
 
 Figures on the ``sim/`` models are simulations (virtual clock, simulated prices).
 
@@ -20,6 +23,7 @@ Example::
 """
 
 from ._stats import mean_ci
+from ._tables import scenario_tables
 from ._timeline import parallelism_timeline
 from .context_pressure import (
     ContextPressure,
@@ -28,7 +32,9 @@ from .context_pressure import (
     pressure_chart,
 )
 from .harness import QUALITY_METRICS, Benchmark, benchmark, compare, summary
+from .published import published_table
 from .report import charts, summary_table, write_report
+from .sensitivity import Sensitivity, sensitivity
 from .specs import Contender, ScenarioSpec, policy_suite, scenario_suite
 
 __all__ = [
@@ -37,6 +43,7 @@ __all__ = [
     "Contender",
     "ContextPressure",
     "ScenarioSpec",
+    "Sensitivity",
     "benchmark",
     "charts",
     "compare",
@@ -46,7 +53,10 @@ __all__ = [
     "parallelism_timeline",
     "policy_suite",
     "pressure_chart",
+    "published_table",
     "scenario_suite",
+    "scenario_tables",
+    "sensitivity",
     "summary",
     "summary_table",
     "write_report",

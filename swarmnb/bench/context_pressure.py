@@ -58,7 +58,7 @@ class ContextPressure:
 
     def write(self, out: str | Path, *, formats: Sequence[str] = ("png", "svg")) -> dict[str, Path]:
         """CSV + Parquet of the results, the chart as PNG/SVG, and ``context_pressure.html``."""
-        from .report import SIM_NOTE, render_html, save_chart
+        from .report import SENSITIVITY_HEADLINE, SIM_NOTE, render_html, save_chart
 
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -78,7 +78,7 @@ class ContextPressure:
                 ("Crossover: single falls below the swarm", self.crossover()),
                 ("Means over seeds", self.means().round(4)),
             ],
-            notes=[SIM_NOTE],
+            notes=[SENSITIVITY_HEADLINE, SIM_NOTE],
         )
         written["context_pressure.html"] = out / "context_pressure.html"
         written["context_pressure.html"].write_text(page, encoding="utf-8")

@@ -83,6 +83,8 @@ class _Unit:
     warmup: int
     options: Mapping[str, Any]
     points: int
+    #: Registered ``sim/<name>`` profiles, so a worker process plays them too.
+    profiles: tuple[tuple[str, Any], ...] = ()
 
     @property
     def episodes(self) -> int:
@@ -139,9 +141,19 @@ async def _unit_main(
 
 def _run_unit(unit: _Unit, tick: Callable[[], None] | None = None) -> Any:
     """Run one unit on a fresh loop of its clock (in a worker thread if a loop is running)."""
+    from ..models.sim_params import SIM_PROFILES
     from ..runtime.clock import run_blocking
 
+    for name, profile in unit.profiles:  # a spawned worker starts with the built-ins only
+        SIM_PROFILES.setdefault(name, profile)
     return run_blocking(lambda: _unit_main(unit, tick), unit.options["clock"])
+
+
+def _registered() -> tuple[tuple[str, Any], ...]:
+    from ..models.profiles import BUILTIN_PROFILES
+    from ..models.sim_params import SIM_PROFILES
+
+    return tuple((n, p) for n, p in SIM_PROFILES.items() if n not in BUILTIN_PROFILES)
 
 
 def _bar(progress: Any, total: int) -> Any:
@@ -180,7 +192,7 @@ def benchmark(
     contenders = resolve_contenders(policies)
     options = {"trace": trace, **dict(swarm_options or {}), "clock": clock}
     units = [
-        _Unit(i, spec, c, seed_list, warmup, options, timeline_points)
+        _Unit(i, spec, c, seed_list, warmup, options, timeline_points, _registered())
         for i, (spec, c) in enumerate((s, c) for s in specs for c in contenders)
     ]
     bar = _bar(progress, sum(u.episodes for u in units))

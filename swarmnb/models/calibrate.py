@@ -40,7 +40,7 @@ import numpy as np
 
 from .._exceptions import CalibrationError
 from ..events import decode_event
-from ..metrics import QUALITY_METRICS
+from ..metrics import quality
 from .profiles import register_profile
 from .sim_params import SIM_PROFILES, SimProfile
 
@@ -51,7 +51,6 @@ Event = Mapping[str, Any]
 MIN_CALLS = 10
 #: Fewest graded episodes (with some spread of context fill) to fit accuracy.
 MIN_GRADED = 3
-_QUALITY = QUALITY_METRICS
 _SHAPES = tuple(np.round(np.arange(0.5, 4.01, 0.25), 2))
 
 
@@ -214,11 +213,8 @@ def _fit_prices(t_in: np.ndarray, t_out: np.ndarray, cost: np.ndarray) -> tuple[
 
 
 def _grade(finished: Event | None) -> float | None:
-    quality = (finished or {}).get("quality") or {}
-    for name in _QUALITY:
-        if quality.get(name) is not None:
-            return float(quality[name])
-    return None
+    value, _name = quality((finished or {}).get("quality") or {})
+    return value
 
 
 def _fit_accuracy(fill: np.ndarray, grade: np.ndarray) -> tuple[float, float, float] | None:

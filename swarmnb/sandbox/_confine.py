@@ -86,6 +86,9 @@ class Cgroup:
                 continue
             if not (root / "cgroup.procs").exists():
                 continue
+            if not _SWEPT:
+                _SWEPT.append(root)
+                _sweep(root, v2=v2)
             try:
                 path = root / name
                 path.mkdir()
@@ -138,6 +141,23 @@ class Cgroup:
                 import time
 
                 time.sleep(0.01)
+
+
+_SWEPT: list[Path] = []
+
+
+def _sweep(root: Path, *, v2: bool) -> None:
+    """Remove cgroups left by swarmnb processes that died (killing what still runs in them)."""
+    for path in root.glob("swarmnb-*-*"):
+        try:
+            owner = int(path.name.split("-")[1])
+            os.kill(owner, 0)
+            continue  # its process is alive: not ours to touch
+        except ProcessLookupError:
+            pass
+        except (ValueError, PermissionError):
+            continue
+        Cgroup(path, v2=v2).remove()
 
 
 def _read(path: Path) -> str:

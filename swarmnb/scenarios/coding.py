@@ -26,21 +26,20 @@ import random
 import re
 import shutil
 import tempfile
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ..oracle import SimReply
-from ._base import Scenario, ScenarioError, Subtask, final_reply, tool_reply
+from ._base import Scenario, ScenarioError, Subtask
 from ._codegen import buggy_variants, expected_values, make_modules, test_script
 from ._conversation import Conversation
 from ._tools import ToolSpec
 from ._workspace import Workspace, run_all
+from .oracles import coding as coding_oracle
 
 __all__ = ["MixedCoding"]
 
-_MODULE_LINE = re.compile(r"^- (m\d+)\.py:", re.MULTILINE)
 _CLAIM = re.compile(r"\b(m\d+)(?:\.py)?\s*[:=-]\s*\**\s*(PASS|FAIL)", re.IGNORECASE)
 
 CODING_TOOLS: tuple[ToolSpec, ...] = (
@@ -257,40 +256,8 @@ class MixedCoding(Scenario):
     async def close(self) -> None:
         self.workspace.close()
 
-    # -- the ideal agent ---------------------------------------------------------------------
-    def _write(self, name: str, accuracy: float, rng: random.Random) -> SimReply:
-        module = self._by_name[name]
-        bugs = self._bugs[name]
-        expr = None if rng.random() < accuracy or not bugs else rng.choice(bugs)
-        return tool_reply("write_file", path=module.path, content=module.source(expr))
-
+    # -- the ideal agent (swarmnb.scenarios.oracles.coding) ---------------------------------
     def _respond(
         self, conv: Conversation, *, can_act: bool, accuracy: float, rng: random.Random
     ) -> SimReply:
-        names = [n for n in _MODULE_LINE.findall(conv.task) if n in self._by_name]
-        if not names:
-            return final_reply("The task names no module I know.")
-        writes: Counter[str] = Counter()
-        passed: dict[str, bool | None] = {}
-        for call in conv.calls:
-            name = Path(call.arg("path") or call.arg("module")).name
-            name = name.removesuffix(".py").removeprefix("test_")
-            if name not in self._by_name:
-                continue
-            if call.name == "write_file":
-                writes[name] += 1
-                passed[name] = None
-            elif call.name == "run_tests" and call.result is not None:
-                passed[name] = call.result.lstrip().startswith("PASS")
-        if can_act:
-            for name in names:
-                state = passed.get(name)
-                if state is True:
-                    continue
-                if writes[name] == 0:
-                    return self._write(name, accuracy, rng)
-                if state is None:
-                    return tool_reply("run_tests", module=name)
-                if writes[name] < self.MAX_WRITES:
-                    return self._write(name, accuracy, rng)
-        return final_reply("\n".join(f"{n}: {'PASS' if passed.get(n) else 'FAIL'}" for n in names))
+        return coding_oracle.respond(self, conv, can_act=can_act, accuracy=accuracy, rng=rng)

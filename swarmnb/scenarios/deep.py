@@ -19,22 +19,20 @@ Example::
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..oracle import SimReply
-from ._base import ScenarioError, Subtask, final_reply, parse_results, tool_reply
+from ._base import ScenarioError, Subtask
 from ._conversation import Conversation
-from ._corpus import Corpus, norm_title
+from ._corpus import Corpus
 from ._grading import norm_value, parse_final_answer
 from ._names import NameForge
 from ._search import TOOLS_HELP, SearchScenario
+from .oracles import deep as deep_oracle
 
 __all__ = ["DeepSearch"]
-
-_HOP_LINE = re.compile(r"^- hop-(\d+):", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,50 +230,8 @@ class DeepSearch(SearchScenario):
         right = norm_value(parse_final_answer(answer)) == norm_value(self.ground_truth)
         return {"item_f1": float(right), "success_rate": float(right)}
 
-    # -- the ideal agent ---------------------------------------------------------------------
-    def _start(self, task: str, first_hop: int) -> str:
-        if first_hop == 1:
-            return self.chain[0]
-        given = parse_results(task).get(self._hop_id(first_hop - 1))
-        name = parse_final_answer(given) if given else ""
-        # Without the previous result in the prompt, assume it was found correctly.
-        return name or self.chain[first_hop - 1]
-
+    # -- the ideal agent (swarmnb.scenarios.oracles.deep) -----------------------------------
     def _respond(
         self, conv: Conversation, *, can_act: bool, accuracy: float, rng: random.Random
     ) -> SimReply:
-        hops = [int(h) for h in _HOP_LINE.findall(conv.task) if 1 <= int(h) <= self.hops]
-        if not hops:
-            return final_reply("ANSWER: unknown (the task names no step I know)")
-        current, done = self._start(conv.task, hops[0]), 0
-        for call in conv.calls:
-            if call.name == "open_page" and call.ok and done < len(hops):
-                page = self._corpus.page(call.arg("url"))
-                value = page.get(self.relations[hops[done] - 1].label) if page else None
-                if value:
-                    current, done = value, done + 1
-        give_up = len(conv.calls) > 4 * len(hops) + 6
-        if done == len(hops) or not can_act or give_up:
-            return final_reply(self.format_answer(current))
-        last = conv.calls[-1] if conv.calls else None
-        if not (
-            last is not None
-            and last.name == "search"
-            and last.ok
-            and norm_title(last.arg("query")) == norm_title(current)
-        ):
-            return tool_reply("search", query=current)
-        results = self._corpus.search(current)
-        if not results:
-            return final_reply(self.format_answer(current))
-        want = norm_title(current)
-        exact = [r["url"] for r in results if norm_title(r["title"]) == want]
-        kind = self._kinds.get(current) or self._corpus.page(results[0]["url"]).kind
-        alike = [
-            r["url"]
-            for r in results
-            if norm_title(r["title"]) != want and self._corpus.page(r["url"]).kind == kind
-        ]
-        if exact and (not alike or rng.random() < accuracy):
-            return tool_reply("open_page", url=exact[0])
-        return tool_reply("open_page", url=rng.choice(alike) if alike else results[0]["url"])
+        return deep_oracle.respond(self, conv, can_act=can_act, accuracy=accuracy, rng=rng)

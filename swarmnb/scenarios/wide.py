@@ -22,18 +22,18 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..oracle import SimReply
-from ._base import ScenarioError, Subtask, final_reply, tool_reply
+from ._base import ScenarioError, Subtask
 from ._conversation import Conversation
 from ._corpus import Corpus, norm_title
 from ._grading import parse_rows, table_scores
 from ._names import NameForge
 from ._search import TOOLS_HELP, SearchScenario
+from .oracles import wide as wide_oracle
 
 __all__ = ["ATTRIBUTES", "WideSearch"]
 
@@ -76,47 +76,6 @@ ATTRIBUTES: tuple[_Attribute, ...] = (
     _Attribute("website", "Website", "its website domain",
                lambda rng, f, c: f"www.{f.word().lower()}.example"),
 )  # fmt: skip
-
-
-@dataclass(slots=True)
-class _Progress:
-    """What a worker's conversation has looked up so far, folded call by call.
-
-    ``known`` holds the rows listed in context summaries (``conv.summaries``): facts found in
-    turns that were condensed away count as found, with the values the summary states.
-    """
-
-    done: int = 0
-    searched: set[int] = field(default_factory=set)
-    opened: set[int] = field(default_factory=set)
-    tries: Counter[int] = field(default_factory=Counter)
-    known: dict[int, dict[str, str]] = field(default_factory=dict)
-    summaries: int = 0
-
-    def fold(self, conv: Conversation, sc: WideSearch) -> None:
-        for text in conv.summaries[self.summaries :]:
-            for row in parse_rows(text):
-                i = sc._index.get(norm_title(row["name"]))
-                if i is not None:
-                    self.known[i] = row
-        self.summaries = len(conv.summaries)
-        calls = conv.calls
-        # A call is settled once answered, or once a later turn began without its answer.
-        while self.done < len(calls) and (
-            calls[self.done].result is not None or calls[self.done].turn < conv.turns
-        ):
-            call = calls[self.done]
-            self.done += 1
-            if call.name == "search":
-                i, bucket = sc._index.get(norm_title(call.arg("query"))), self.searched
-            elif call.name == "open_page":
-                i, bucket = sc._urls.get(call.arg("url").strip()), self.opened
-            else:
-                continue
-            if i is not None:
-                self.tries[i] += 1
-                if call.ok:
-                    bucket.add(i)
 
 
 class WideSearch(SearchScenario):
@@ -299,56 +258,8 @@ class WideSearch(SearchScenario):
             self.ground_truth, parse_rows(answer), attributes=[a.key for a in self.attributes]
         )
 
-    # -- the ideal agent ---------------------------------------------------------------------
-    def _items_in(self, task: str) -> list[int]:
-        cached = self._items_cache.get(task)
-        if cached is not None:
-            return cached
-        found = []
-        for line in task.splitlines():
-            if line.startswith("- "):
-                i = self._index.get(norm_title(line[2:]))
-                if i is not None:
-                    found.append(i)
-        if len(self._items_cache) > 256:
-            self._items_cache.clear()
-        self._items_cache[task] = found
-        return found
-
-    def _row(self, i: int, accuracy: float, rng: random.Random) -> dict[str, str]:
-        row = {"name": self.names[i]}
-        for j, attr in enumerate(self.attributes):
-            value = self._values[i][j]
-            if rng.random() >= accuracy:
-                alts = self._alts[i]
-                if alts:
-                    value = rng.choice(alts)[j]
-                else:
-                    value = self._different(attr, value, rng, NameForge(rng), [value + " City"])
-            row[attr.key] = value
-        return row
-
+    # -- the ideal agent (swarmnb.scenarios.oracles.wide) -----------------------------------
     def _respond(
         self, conv: Conversation, *, can_act: bool, accuracy: float, rng: random.Random
     ) -> SimReply:
-        items = self._items_in(conv.task)
-        if not items:
-            return final_reply("The task lists no company I can look up.")
-        state = conv.memo.get(self.key)
-        if state is None:
-            state = conv.memo[self.key] = _Progress()
-        state.fold(conv, self)
-        searched, opened, tries, known = state.searched, state.opened, state.tries, state.known
-        if can_act:
-            for i in items:
-                if i in opened or i in known or tries[i] >= 4:  # done, or given up
-                    continue
-                if i in searched:
-                    return tool_reply("open_page", url=self.urls[i])
-                return tool_reply("search", query=self.names[i])
-        rows = [
-            self._row(i, accuracy, rng) if i in opened else known[i]
-            for i in items
-            if i in opened or i in known
-        ]
-        return final_reply(self.format_answer(rows))
+        return wide_oracle.respond(self, conv, can_act=can_act, accuracy=accuracy, rng=rng)

@@ -32,6 +32,8 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, TracerProvider
 
+from ..events import TERMINAL_KINDS
+
 __all__ = ["OTelSink", "otel_sink"]
 
 _SECRET_WORDS = ("api_key", "apikey", "authorization", "token", "secret", "password", "bearer")
@@ -40,7 +42,7 @@ _SAFE_TEXT = frozenset(
     {"task", "agent", "model", "tool", "status", "profile", "role", "name", "clock", "resource",
      "capability", "policy", "cause", "health", "kind"}
 )  # fmt: skip
-_TERMINAL = {"task.completed", "task.failed", "task.skipped", "task.cancelled"}
+_TERMINAL = TERMINAL_KINDS
 _GENAI_PROVIDERS = {"sim": "swarmnb.sim", "openai": "openai", "anthropic": "anthropic"}
 
 

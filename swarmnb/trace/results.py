@@ -163,7 +163,7 @@ class ResultStore:
     """Append-only, crash-safe store of one run's results; a :class:`ResultSink`.
 
     Call it with ``(task, value, fields)`` when a task completes, before its event is emitted;
-    feed it the run's events (``observe``) so a completed task's record counts the retries and
+    feed it the run's events (``on_event``) so a completed task's record counts the retries and
     usage of all its attempts.
     """
 
@@ -207,21 +207,34 @@ class ResultStore:
 
     # -- the sink ----------------------------------------------------------------------------
     def __call__(self, task: Task, value: Any, fields: Mapping[str, Any]) -> None:
-        try:
-            enc, data = _encode_value(value)
-        except ResultStoreError as exc:
-            raise ResultStoreError(f"task {task.id!r}: {exc}") from exc.__cause__
-        if "from_run" in fields:  # restored: its tallies are already totals
-            tallies = {k: fields.get(k, 0) for k in ("attempts", "retries", *_USAGE)}
+        kind = type(value)
+        if kind is str or value is None or kind is bool:
+            enc, data = "json", value  # the common cases, without the recursive check
         else:
-            earlier = self._earlier.pop(task.id, {})
-            tallies = {
-                "attempts": earlier.get("attempts", fields.get("attempt", 1)),
-                "retries": earlier.get("retries", 0),
-            }
+            try:
+                enc, data = _encode_value(value)
+            except ResultStoreError as exc:
+                raise ResultStoreError(f"task {task.id!r}: {exc}") from exc.__cause__
+        get = fields.get
+        earlier = self._earlier.pop(task.id, None) if self._earlier else None
+        record: dict[str, Any] = {"task": task.id, "fp": self.fingerprints.of(task)}
+        if "from_run" in fields:  # restored: its tallies are already totals
+            record["attempts"], record["retries"] = get("attempts", 0), get("retries", 0)
             for name in _USAGE:
-                tallies[name] = earlier.get(name, 0) + fields.get(name, 0)
-        record = {"task": task.id, "fp": self.fingerprints.of(task), **tallies, "enc": enc}
+                record[name] = get(name, 0)
+        elif earlier is None:  # the common case: completed without retrying
+            record["attempts"], record["retries"] = get("attempt", 1), 0
+            for name in _USAGE:
+                record[name] = get(name, 0)
+        else:
+            # Attempts started = this attempt's number, plus the interrupted attempts an
+            # earlier run carried over (each re-ran under its own number).
+            extra = earlier.get("attempts", 0) - earlier.get("carried_retries", 0)
+            record["attempts"] = get("attempt", 1) + max(0, extra)
+            record["retries"] = earlier.get("retries", 0)
+            for name in _USAGE:
+                record[name] = earlier.get(name, 0) + get(name, 0)
+        record["enc"] = enc
         record["value"] = data
         line = orjson.dumps(record) + b"\n"
         if len(line) > self.max_bytes:
@@ -236,33 +249,29 @@ class ResultStore:
         if self.fsync == "always" or due:
             self._sync()
 
-    def on_result(self, task: Task, value: Any, fields: Mapping[str, Any]) -> None:
-        """The :class:`~swarmnb.runtime.durable.ResultSink` hook (same as calling the store)."""
-        self(task, value, fields)
+    #: The :class:`~swarmnb.runtime.durable.ResultSink` hook: the same as calling the store.
+    on_result = __call__
 
-    def on_event(self, event: Mapping[str, Any], line: str) -> None:
-        """The event sink hook: tally attempts, retries and usage of unfinished tasks."""
-        self.observe(event)
-
-    def observe(self, event: Mapping[str, Any]) -> None:
-        """Tally each unfinished task's attempts, retries and usage (earlier runs' included)."""
+    def on_event(self, event: Mapping[str, Any], line: str = "") -> None:
+        """Tally each unfinished task's retries and usage (earlier runs' included); the event
+        sink hook."""
         kind = event["kind"]
-        if kind == "task.started":
-            tally = self._earlier.setdefault(event["task"], {})
-            tally["attempts"] = tally.get("attempts", 0) + 1
-        elif kind == "task.retrying":  # rare: recorded too, so a resume knows the retries left
+        if kind == "task.retrying":  # rare: recorded too, so a resume knows the retries left
             task_id = event["task"]
             tally = self._earlier.setdefault(task_id, {})
             tally["retries"] = tally.get("retries", 0) + 1
             for name in _USAGE:
                 tally[name] = tally.get(name, 0) + event.get(name, 0)
-            names = ("attempts", "retries", *_USAGE)
-            record = {"task": task_id, "kind": "retrying", **{k: tally.get(k, 0) for k in names}}
+            extra = tally.get("attempts", 0) - tally.get("carried_retries", 0)
+            record = {"task": task_id, "kind": "retrying", "attempts": event["attempt"] + extra}
+            record.update({k: tally.get(k, 0) for k in ("retries", *_USAGE)})
             self._write(orjson.dumps(record) + b"\n")
         elif kind == "task.queued" and "carried" in event:
             carried = event["carried"]
             names = ("attempts", "retries", *_USAGE)
-            self._earlier[event["task"]] = {k: carried.get(k, 0) for k in names}
+            tally = {k: carried.get(k, 0) for k in names}
+            tally["carried_retries"] = tally["retries"]
+            self._earlier[event["task"]] = tally
 
     # -- file handling -----------------------------------------------------------------------
     def _write(self, data: bytes) -> None:

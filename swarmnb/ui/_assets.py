@@ -14,7 +14,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-__all__ = ["asset", "es_module", "widgets_dir"]
+from ..events import STATUS_COLOURS, TASK_STATUSES
+
+__all__ = ["asset", "es_module", "stylesheet", "widgets_dir"]
 
 SHARED_JS = "_shared.js"
 
@@ -54,3 +56,20 @@ def es_module(name: str) -> str:
         + "\n"
         + asset(name).read_text(encoding="utf-8")
     )
+
+
+@cache
+def stylesheet() -> str:
+    """``swarmnb.css`` with the status rules generated from :mod:`swarmnb.events` in front.
+
+    The palette lives in ``STATUS_COLOURS`` only; the CSS gets ``--sn-<status>`` variables,
+    ``.sn-s-<status>`` swatches and task-graph fills from it.
+    """
+    colours = "".join(f"  --sn-{s}: {STATUS_COLOURS[s]};\n" for s in TASK_STATUSES)
+    rules = "".join(
+        f".sn-s-{s} {{ background: var(--sn-{s}); }}\n"
+        f'.sn-graph rect.sn-node[data-status="{s}"] {{ fill: var(--sn-{s}); }}\n'
+        for s in TASK_STATUSES
+    )
+    generated = f"/* generated from swarmnb.events */\n.sn-root {{\n{colours}}}\n{rules}"
+    return generated + asset("swarmnb.css").read_text(encoding="utf-8")

@@ -17,8 +17,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Self
 
 import anywidget
+import traitlets as t
 
-from ._assets import asset
+from ..events import status_vocabulary
+from ._assets import stylesheet
 from ._feed import RunFeed
 from ._state import Changes, SwarmState
 
@@ -28,7 +30,9 @@ __all__ = ["View"]
 class View(anywidget.AnyWidget):
     """Base class of the four views; not useful on its own."""
 
-    _css = asset("swarmnb.css")
+    _css = stylesheet()
+    #: Task statuses, wire codes and colours, from :mod:`swarmnb.events` (the JS repeats none).
+    vocabulary = t.Dict(status_vocabulary()).tag(sync=True)
 
     def __init__(self, *, feed: RunFeed | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

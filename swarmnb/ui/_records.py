@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..events import STATUS_CODES, TASK_STATUSES
+
 __all__ = [
     "AGENT_FIELDS",
     "STATUSES",
@@ -23,15 +25,9 @@ __all__ = [
     "Totals",
 ]
 
-#: Display statuses, in legend order.
-STATUSES: tuple[str, ...] = (
-    "queued", "running", "retrying", "done", "failed", "skipped", "cancelled",
-)  # fmt: skip
-#: One-letter codes used on the wire.
-STATUS_CODE: dict[str, str] = {
-    "queued": "q", "running": "r", "retrying": "b", "done": "d",
-    "failed": "f", "skipped": "s", "cancelled": "c",
-}  # fmt: skip
+#: Display statuses, in legend order, and their one-letter wire codes (from the event model).
+STATUSES: tuple[str, ...] = TASK_STATUSES
+STATUS_CODE: dict[str, str] = STATUS_CODES
 
 
 @dataclass(slots=True, kw_only=True)

@@ -27,6 +27,7 @@ import heapq
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..events import STATUS_OF_KIND
 from ._records import (
     AGENT_FIELDS,
     STATUS_CODE,
@@ -48,13 +49,7 @@ __all__ = [
     "Totals",
 ]
 
-_TERMINAL = {
-    "task.completed": "done",
-    "task.failed": "failed",
-    "task.skipped": "skipped",
-    "task.cancelled": "cancelled",
-    "task.restored": "done",  # completed by an earlier, interrupted run; not executed again
-}
+_TERMINAL = STATUS_OF_KIND
 _WORKER = "worker {}"
 
 

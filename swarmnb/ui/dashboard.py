@@ -26,7 +26,8 @@ from typing import Any
 import anywidget
 import traitlets as t
 
-from ._assets import asset, es_module
+from ..events import status_vocabulary
+from ._assets import es_module, stylesheet
 from ._feed import RunFeed
 from ._state import Changes, SwarmState
 from .agent_pool import AgentPoolView
@@ -43,7 +44,9 @@ class Dashboard(anywidget.AnyWidget):
     """Task graph, agent pool, timeline and cost of one run, with live controls."""
 
     _esm = es_module("dashboard.js")
-    _css = asset("swarmnb.css")
+    _css = stylesheet()
+    #: Task statuses, wire codes and colours, from :mod:`swarmnb.events`.
+    vocabulary = t.Dict(status_vocabulary()).tag(sync=True)
 
     graph = anywidget.WidgetTrait().tag(sync=True)
     agents = anywidget.WidgetTrait().tag(sync=True)

@@ -22,7 +22,7 @@ from typing import Any
 import anywidget
 import traitlets as t
 
-from ._assets import asset, es_module
+from ._assets import es_module, stylesheet
 
 __all__ = ["TrainingDashboard"]
 
@@ -33,7 +33,7 @@ class TrainingDashboard(anywidget.AnyWidget):
     """Learning curves and progress of a trainer, live while it trains."""
 
     _esm = es_module("training.js")
-    _css = asset("swarmnb.css")
+    _css = stylesheet()
 
     curves = t.Dict().tag(sync=True)
     progress = t.Dict().tag(sync=True)

@@ -3,11 +3,12 @@
 Whenever no task is queued, the CEO agent plans the next tasks from the goals, the backlog and
 what the memory holds (``STEP=plan``, JSON ``{"tasks": [{"role", "title", "ref"}]}``). Each task
 runs as a task of one run graph with a ``task_timeout``: a stuck task times out, fails, and is
-escalated to the ``escalate_to`` role (recorded in ``decision_history``). A task whose ``ref``
-names a backlog :class:`~swarmnb.scenarios.CodingTask` is built by a :class:`TDDTeam` when a
-workspace is given. The loop stops on the first of: the dollar budget, ``max_tasks``,
-:meth:`Continuous.stop`, or a plan with nothing left to do — never unbounded, and every task
-ends in a terminal state.
+escalated to the ``escalate_to`` role (recorded in ``decision_history``). A result that
+needs other roles (JSON ``{"needs": [{"role", "title"}]}``) creates their tasks, run next.
+A task whose ``ref`` names a backlog :class:`~swarmnb.scenarios.CodingTask` is built by a
+:class:`TDDTeam` when a workspace is given. The loop stops on the first of: the dollar
+budget, ``max_tasks``, :meth:`Continuous.stop`, or a plan with nothing left to do — never
+unbounded, and every task ends in a terminal state.
 
 Example::
 
@@ -122,11 +123,14 @@ class Continuous:
                 if not plan:
                     out.stopped_by = "done"
                     break
-                for item in plan:
+                queue = list(plan)
+                while queue:
                     if self.max_tasks is not None and len(out.tasks) >= self.max_tasks:
                         break
+                    item = queue.pop(0)
                     record = await self._execute(run, steps, item, len(out.tasks) + 1, by_ref)
                     out.tasks.append(record)
+                    queue += record.get("follow_ups", [])  # a result that needs other roles
                     if record["status"] == "completed":
                         done.add(str(record.get("ref")))
                     elif record["status"] == "timed out":
@@ -206,8 +210,12 @@ class Continuous:
         run.submit(title, id=sid, deps=[steps.last] if steps.last else [], role=role,
                    work=work, timeout=self.task_timeout, max_retries=0)  # fmt: skip
         try:
-            await run.result(sid)
+            output = await run.result(sid)
             record["status"] = "completed"
+            needs = (parse_json(output) or {}).get("needs") if isinstance(output, str) else None
+            follow = [n for n in needs or [] if isinstance(n, dict) and n.get("role")]
+            if follow:
+                record["follow_ups"] = [{**n, "from": sid} for n in follow]
         except TaskFailed as exc:
             timed_out = "Timeout" in exc.reason or "timed out" in exc.reason
             record["status"] = "timed out" if timed_out else exc.status

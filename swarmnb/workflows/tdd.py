@@ -153,7 +153,7 @@ class TDDTeam:
 
     async def build(self, requirement: str | CodingTask) -> BuildResult:
         """Turn one requirement into merged, tested code (or a failed, recorded attempt)."""
-        task = requirement if isinstance(requirement, CodingTask) else None
+        task = requirement if isinstance(requirement, CodingTask) else _known(requirement)
         text = task.requirement if task else requirement
         if not isinstance(text, str) or not text.strip():
             raise RequirementError("the requirement is empty: say what the code must do")
@@ -371,6 +371,15 @@ class TDDTeam:
         if out.error is None:
             out.error = RuntimeError(why)
         return "failed"
+
+
+def _known(text: object) -> CodingTask | None:
+    """The in-repo task with exactly this requirement, so sim models can play it too."""
+    if not isinstance(text, str):
+        return None
+    from ..scenarios.codetasks import coding_tasks
+
+    return next((t for t in coding_tasks() if t.requirement == text.strip()), None)
 
 
 def _loop() -> Any:

@@ -4,7 +4,8 @@
 2. **criteria** — each role (finance, risk, legal, tech lead, …), in parallel, defines its own
    approval criteria for *this* proposal: name, threshold, weight, reasoning (JSON);
 3. **verdict** — each role scores the proposal on its criteria and approves or rejects;
-4. **decide** — the decision-maker (the CEO) weighs the verdicts into one decision with reasons.
+4. **decide** — the decision-maker (the CEO) weighs the verdicts into one decision with reasons;
+5. **create-work** — when approved, ``on_approved(decision)`` creates the work.
 
 Every step is a task of one run; every criterion set, verdict and the decision go into the
 memory's ``decision_history``.
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ class Decision:
     reasons: list[str]
     verdicts: list[Verdict] = field(default_factory=list)
     decided_by: str = "ceo"
+    work: Any = None  #: what ``on_approved`` returned, when the proposal was approved
     memory: MemoryStore | None = field(default=None, repr=False)
     run: Any = field(default=None, repr=False)
 
@@ -92,8 +94,13 @@ async def vteam(
     clock: str | None = None,
     trace: str | Path | None = None,
     seed: int = 0,
+    on_approved: Callable[[Decision], Awaitable[Any]] | None = None,
 ) -> Decision:
-    """Decide on ``proposal`` as a V-team (see module docs)."""
+    """Decide on ``proposal`` as a V-team (see module docs).
+
+    ``on_approved`` creates the work when the decision is yes: it is awaited with the
+    decision (as a step of the same run) and its result kept as ``decision.work``.
+    """
     if not isinstance(proposal, str) or not proposal.strip():
         raise RequirementError("the proposal is empty: say what is proposed")
     if not roles or len(set(roles)) != len(roles):
@@ -160,6 +167,8 @@ async def vteam(
             "reasons": decision.reasons, "roles": list(roles),
         })  # fmt: skip
         result["decision"] = decision
+        if decision.approved and on_approved is not None:
+            decision.work = await steps.do("create-work", decider, lambda: on_approved(decision))
         return "approved" if decision.approved else "rejected"
 
     loop = asyncio.get_running_loop()

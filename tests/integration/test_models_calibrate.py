@@ -101,3 +101,14 @@ def test_calibrate_recovers_serve_sims_parameters(known_profile, tmp_path):
     assert fit.context_window == KNOWN.context_window  # a served sim model: its own window
     assert "base_accuracy" not in cal.fitted  # no grades in these traces
     assert any("accuracy" in note for note in cal.notes)
+
+
+def test_a_registered_profile_plays_in_benchmark_worker_processes(known_profile):
+    df = sn.bench.compare(
+        {"wide": sn.scenarios.WideSearch(n_items=6), "deep": sn.scenarios.DeepSearch(hops=2)},
+        ["heuristic"],
+        seeds=[0],
+        jobs=2,
+        swarm_options={"subagents": {"small": "sim/known"}},
+    )
+    assert list(df["status"]) == ["completed", "completed"]

@@ -136,3 +136,28 @@ def test_killing_an_actor_mid_task_loses_nothing(ray_backend: Any) -> None:
     assert run.status == "completed" and run.results == expected
     starts = [e["task"] for e in run.events if e["kind"] == "task.started"]
     assert sorted(starts) == sorted(graph.ids)  # each task started once: no retry was spent
+
+
+def test_events_stream_back_while_the_attempt_runs(ray_backend: Any, tmp_path: Any) -> None:
+    flag = tmp_path / "kernel-saw-the-event"
+
+    async def waits_for_the_kernel(task: sn.Task, ctx: sn.Context) -> str:
+        ctx.emit("tool.call", tool="search", ok=True)
+        for _ in range(400):  # up to 20 s: the kernel writes the flag once the event arrives
+            if flag.exists():
+                return "seen while running"
+            await asyncio.sleep(0.05)
+        return "not seen while running"
+
+    g = sn.TaskGraph()
+    g.add("look", id="a")
+
+    async def main() -> sn.Run:
+        run = sn.run_graph(g, waits_for_the_kernel, trace=None, backend=ray_backend)
+        run.subscribe(lambda e: e["kind"] == "tool.call" and flag.write_text("yes"))
+        return await run
+
+    run = asyncio.run(main())
+    assert run.result_of("a") == "seen while running"
+    kinds = [e["kind"] for e in run.events]
+    assert kinds.index("tool.call") < kinds.index("task.completed")

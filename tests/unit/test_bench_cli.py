@@ -43,3 +43,31 @@ def test_bad_arguments_exit_with_a_message(
     code = main(["bench", "--experiment", "context", "--subagents", "small=openai/gpt-4o-mini",
                  "--out", str(tmp_path), "--no-progress"])  # fmt: skip
     assert code == 2 and "sim models only" in capsys.readouterr().err
+
+
+def test_the_sensitivity_experiment_writes_its_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import swarmnb as sn
+    from swarmnb.scenarios import DeepSearch, WideSearch
+
+    real = sn.bench.sensitivity
+    calls: list[dict] = []
+
+    def tiny(**kwargs):  # the CLI's own arguments, on a sweep small enough for a unit test
+        calls.append(kwargs)
+        return real(values={"context_drop": (0.0, 1.0)}, policies=("single", "heuristic"),
+                    scenarios={"wide_search": WideSearch(n_items=8),
+                               "deep_search": DeepSearch(hops=2)}, seeds=1)  # fmt: skip
+
+    monkeypatch.setattr(sn.bench, "sensitivity", tiny)
+    code = main(["bench", "--experiment", "sensitivity", "--out", str(tmp_path),
+                 "--no-progress", "--formats", "svg"])  # fmt: skip
+    assert code == 0 and calls == [{"size": "small", "jobs": 1, "progress": False}]
+    out = capsys.readouterr().out
+    assert "Sensitivity (simulation): on WideSearch" in out
+    assert (tmp_path / "sensitivity.html").exists()
+    assert (tmp_path / "sensitivity_quality_gap.svg").exists()
+    code = main(["bench", "--experiment", "sensitivity", "--subagents",
+                 "small=openai/gpt-4o-mini", "--out", str(tmp_path), "--no-progress"])  # fmt: skip
+    assert code == 2 and "sim models only" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -49,7 +50,7 @@ def test_the_html_report_loads_nothing_from_the_network(written: dict[str, Path]
     assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", page)
     assert "window.vegaEmbed" in page  # the bundle is inline
     assert page.count("vegaEmbed('#chart-") == 3
-    assert SIM_NOTE in page and "Summary: mean ± 95% CI" in page
+    assert SIM_NOTE in page and "mean ± 95% CI over seeds" in page
     assert "wide" in page and "heuristic" in page
 
 
@@ -96,7 +97,62 @@ def test_summary_table_text() -> None:
     )
     table = sn.bench.summary_table(stats)
     assert table.iloc[0]["quality"] == "0.712 ± 0.046"
-    assert table.iloc[0]["critical_steps ÷ single"] == "0.0612×"
+    assert table.iloc[0]["critical_steps ÷ single"] == "0.061×"
+
+
+def test_report_numbers_are_for_people() -> None:
+    from swarmnb.bench._format import fmt_number, fmt_pm, fmt_ratio, fmt_seconds, fmt_usd
+
+    assert fmt_pm(281_234.5, 20_123.0) == "281,234 ± 20,123"
+    assert fmt_pm(0.00144, 9.1e-05) == "0.00144 ± 0.00009"
+    assert fmt_pm(1.0, 0.0) == "1" and fmt_pm(float("nan"), 1.0) == "–"
+    assert fmt_number(0.000012345) == "0.0000123" and fmt_number(12_345_678.9) == "12,345,679"
+    assert fmt_ratio(16.62) == "17×" and fmt_ratio(0.0601) == "0.060×"
+    assert fmt_usd(0.0233) == "$0.0233" and fmt_seconds(281.2) == "4 min 41 s"
+    stats = pd.DataFrame(
+        {"scenario": ["w"], "policy": ["s"], "n": [3], "cost_usd_mean": [0.0233],
+         "cost_usd_ci95": [0.001], "wall_clock_ms_mean": [280_775.4],
+         "wall_clock_ms_ci95": [20_000.0]}
+    )  # fmt: skip
+    row = sn.bench.summary_table(stats).iloc[0]
+    assert row["cost_usd"] == "$0.0233 ± $0.0010"
+    assert row["wall_clock_ms"] == "281 ± 20"  # seconds, as the column title says
+
+
+def test_scenario_tables_leave_out_constant_columns_and_say_why(bench) -> None:
+    stats = sn.bench.summary(bench.results)
+    tables = {name: (table, notes) for name, table, notes in sn.bench.scenario_tables(stats)}
+    assert set(tables) == {"wide", "deep"}
+    table, notes = tables["deep"]
+    assert "subagents" not in table.columns  # one agent for both policies on the chain
+    assert any(n.startswith("subagents is 1 for every policy: every policy ran") for n in notes)
+    wide, _ = tables["wide"]
+    assert "quality" in wide.columns and "critical steps ÷ single" in wide.columns
+    for t, _ in tables.values():
+        for cell in t.astype(str).to_numpy().ravel():
+            assert not re.search(r"\de[+-]\d", cell), cell  # never scientific notation
+
+
+def test_the_parallelism_chart_gives_each_policy_its_own_time_axis(bench) -> None:
+    spec = sn.bench.charts(bench.results, bench.timelines)["parallelism"].to_dict()
+    assert spec["facet"]["row"]["field"] == "policy"
+    assert spec["resolve"]["scale"]["x"] == "independent"
+
+
+def test_every_report_opens_with_the_sensitivity_finding_and_published_figures(
+    written: dict[str, Path],
+) -> None:
+    from swarmnb.bench.report import SENSITIVITY_HEADLINE
+
+    page = written["report.html"].read_text()
+    body = page.split("</h1>", 1)[1]
+    assert body.index(html.escape(SENSITIVITY_HEADLINE)) < body.index("<h2>")
+    for source in ("2602.02276", "multi-agent-research-system", "2312.04511"):
+        assert source in page
+    assert "79.0 vs 72.7" in page and "+90.2%" in page and "up to 3.7× faster" in page
+    assert "Why the columns differ" in page
+    cells = re.findall(r"<td>(.*?)</td>", page.split("</head>", 1)[1].split("<script>")[0])
+    assert cells and not [c for c in cells if re.search(r"\de[+-]?\d", c)]  # no 2.8e+05
 
 
 def test_render_html_escapes_text_and_embeds_tables() -> None:

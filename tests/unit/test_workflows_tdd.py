@@ -125,5 +125,16 @@ def test_files_already_in_a_plain_folder_become_the_first_commit(tmp_path: Path)
         sn.scenarios.coding_tasks(["slugify"])[0]
     )
     assert _git(ws, "show", "main:README.txt") == "kept"
-    assert _git(ws, "log", "--format=%s", "main").splitlines()[-1] == "Start the workspace"
+    root = _git(ws, "rev-list", "--max-parents=0", "main")
+    assert _git(ws, "log", "-1", "--format=%s", root) == "Start the workspace"
+    assert _git(ws, "show", f"{root}:README.txt") == "kept"  # in the very first commit
     assert out.attempts
+
+
+def test_a_plain_requirement_from_the_task_set_is_played_by_the_sim(tmp_path: Path) -> None:
+    task = sn.scenarios.coding_tasks(["dedupe"])[0]
+    out = TDDTeam(registry=ModelTeam(default="sim/large"), workspace=tmp_path / "ws").build_sync(
+        task.requirement  # a string: the sim finds the task by its exact requirement
+    )
+    assert out.attempts and out.attempts[0].count > 0
+    assert (tmp_path / "ws" / "tests" / "test_dedupe.py").exists()

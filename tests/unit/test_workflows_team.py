@@ -101,3 +101,51 @@ def test_stuck_tasks_time_out_and_escalate() -> None:
     assert out.tasks[0]["status"] == "timed out" and out.escalations == ["task-001"]
     esc = cont.memory.decisions(decision_type="escalation")
     assert esc.agent_name.tolist() == ["ceo"] and esc.decision_data[0]["task"] == "task-001"
+
+
+def test_approved_proposals_create_their_work_and_rejected_ones_do_not() -> None:
+    proposals = ["Adopt a monorepo", "Move CI to self-hosted runners", "Add a status page"]
+    created: list[str] = []
+
+    async def main(p: str) -> sn.workflows.Decision:
+        async def work(d: sn.workflows.Decision) -> str:
+            created.append(d.proposal)
+            return f"work for {d.proposal}"
+
+        return await sn.workflows.vteam(ModelTeam(default="sim/large"), p, on_approved=work)
+
+    decisions = [run_in_new_loop(lambda p=p: main(p), "virtual") for p in proposals]
+    assert {d.approved for d in decisions} == {True, False}  # both outcomes occur here
+    assert created == [d.proposal for d in decisions if d.approved]
+    for d in decisions:
+        assert (d.work is not None) == d.approved
+        assert ("create-work" in set(d.run.tasks["id"])) == d.approved
+
+
+class _Delegating:
+    """A team whose developer asks QA to follow up on every task."""
+
+    def __init__(self) -> None:
+        self.inner = ModelTeam(default="sim/small")
+        self.qa_prompts: list[str] = []
+
+    async def submit(self, role: str, prompt: str) -> TeamReply:
+        if role == "developer":
+            return TeamReply(role, "fake", '{"done": true, "needs": [{"role": "qa", '
+                             '"title": "write regression tests"}]}')  # fmt: skip
+        if role == "qa":
+            self.qa_prompts.append(prompt)
+            return TeamReply(role, "fake", "tests written")
+        return await self.inner.submit(role, prompt)
+
+
+def test_a_result_that_needs_other_roles_creates_their_tasks() -> None:
+    team = _Delegating()
+    cont = Continuous(registry=team, goals=["g"], backlog=sn.scenarios.coding_tasks()[:1],
+                      max_tasks=10)  # fmt: skip
+    out = run_in_new_loop(cont.run, "virtual")
+    assert [(t["role"], t["status"]) for t in out.tasks] == [
+        ("developer", "completed"), ("qa", "completed")
+    ]  # fmt: skip
+    assert out.tasks[0]["follow_ups"][0]["title"] == "write regression tests"
+    assert len(team.qa_prompts) == 1 and "write regression tests" in team.qa_prompts[0]

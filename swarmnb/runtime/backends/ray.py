@@ -5,14 +5,15 @@ cancellation, events. Each attempt is shipped to one of a pool of Ray *async act
 with its own concurrency, 1,000 calls by default) as the work callable (put in the object
 store once), the task, its inputs, the run's seed and the attempt number. The actor runs
 ``work(task, ctx)`` with a stand-in context that records usage and events; they come back to
-the kernel on swarmnb's own channel — the attempt's reply, as a list of timestamped
-operations — and are applied to the real context there, so the trace, the metrics and the
+the kernel on swarmnb's own channel — timestamped operations, streamed back as they happen
+(a Ray streaming generator; under the virtual clock, with the attempt's reply) — and are
+applied to the real context there, so the trace, the metrics and the
 live dashboard are those of a local run.
 
 Under ``clock="virtual"`` the actor runs the attempt on a virtual clock of its own and the
 kernel replays its operations at their simulated offsets while holding the run's clock still
 for the round trip: a run on Ray has the same events, times and metrics as on the local
-backend. Under ``clock="real"`` the operations are applied when the attempt returns.
+backend. Under ``clock="real"`` each operation is applied the moment it arrives.
 
 An actor that dies (a crashed worker, ``ray.kill``) is restarted by Ray (its constructor runs
 again; it keeps no task state — completed results live in the kernel and in the result store)
@@ -39,7 +40,7 @@ import importlib.util
 import os
 import pickle
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..._exceptions import BackendUnavailable, RetryableError
@@ -68,6 +69,7 @@ class _RemoteContext:
         self.seed = seed
         self.inputs = inputs
         self.ops: list[tuple[float, str, Any, Any]] = []
+        self.live: Callable[[tuple[float, str, Any, Any]], None] | None = None
         self._rng: random.Random | None = None
         self._loop = asyncio.get_running_loop()
         self._t0 = self._loop.time()
@@ -88,14 +90,28 @@ class _RemoteContext:
             raise ValueError("usage must not be negative")
         usage = {"tokens_in": tokens_in, "tokens_out": tokens_out, "cost_usd": cost_usd,
                  "steps": steps}  # fmt: skip
-        self.ops.append((self.now(), "usage", usage, None))
+        self._record((self.now(), "usage", usage, None))
 
     @contextlib.contextmanager
     def reserve(self, *, usd: float = 0.0, tokens: int = 0) -> Iterator[None]:
         yield  # the kernel's budget sees the usage when the attempt returns
 
     def emit(self, kind: str, **fields: Any) -> None:
-        self.ops.append((self.now(), "event", kind, fields))
+        self._record((self.now(), "event", kind, fields))
+
+    def _record(self, op: tuple[float, str, Any, Any]) -> None:
+        if self.live is not None:
+            self.live(op)  # streamed to the kernel as it happens
+        else:
+            self.ops.append(op)
+
+
+def _apply(ctx: Context, op: str, first: Any, second: Any) -> None:
+    """Apply one operation an attempt reported remotely to its real context in the kernel."""
+    if op == "usage":
+        ctx.record_usage(**first)
+    else:
+        ctx.emit(first, **second)
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -137,6 +153,22 @@ class _Worker:
             return await asyncio.to_thread(_run_virtual, work, task, meta)
         return await _attempt(work, task, _RemoteContext(task, **meta))
 
+    async def stream(
+        self, work: WorkFn, task: Task, meta: dict[str, Any]
+    ) -> AsyncIterator[tuple[str, Any]]:
+        """A real-clock attempt whose operations stream back as they happen, then its end."""
+        queue: asyncio.Queue[tuple[float, str, Any, Any] | None] = asyncio.Queue()
+        ctx = _RemoteContext(task, **meta)
+        ctx.live = queue.put_nowait
+        job = asyncio.ensure_future(_attempt(work, task, ctx))
+        job.add_done_callback(lambda _: queue.put_nowait(None))
+        try:
+            while (op := await queue.get()) is not None:
+                yield "op", op
+            yield "end", job.result()
+        finally:
+            job.cancel()
+
     def pid(self) -> int:
         return os.getpid()
 
@@ -166,6 +198,7 @@ class Ray:
         self._actors: list[Any] = []
         self._load: list[int] = []
         self._started_ray = False
+        self._failed: RuntimeError | None = None
         self._works: dict[int, tuple[WorkFn, Any]] = {}
 
     # -- the cluster -------------------------------------------------------------------------
@@ -174,6 +207,8 @@ class Ray:
             import ray
         except ImportError as exc:  # pragma: no cover — find_spec said it was there
             raise BackendUnavailable(_INSTALL) from exc
+        if self._failed is not None:  # do not try again for every attempt
+            raise self._failed
         if not ray.is_initialized():
             options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
             if self.address is None:
@@ -182,11 +217,16 @@ class Ray:
             else:
                 options["address"] = self.address
             options.update(self.init_options)
-            try:
-                ray.init(**options)
-            except Exception:  # a loaded machine can miss Ray's start-up deadline: once more
-                ray.shutdown()
-                ray.init(**options)
+            for tries_left in (1, 0):  # a busy machine can miss Ray's start-up deadline: twice
+                try:
+                    ray.init(**options)
+                    break
+                except Exception as exc:
+                    ray.shutdown()
+                    if not tries_left:
+                        where = self.address or "a local cluster"
+                        self._failed = RuntimeError(f"Ray did not start ({where}): {exc}")
+                        raise self._failed from exc
             self._started_ray = self.address is None
         if not self._actors:
             remote = ray.remote(
@@ -218,18 +258,19 @@ class Ray:
         meta = {"attempt": ctx.attempt, "run_id": ctx.run_id, "seed": ctx.seed,
                 "inputs": dict(ctx.inputs)}  # fmt: skip
         work_ref = self._work_ref(ray, work)
+        if not virtual:
+            out = await self._stream(ray, work_ref, shipped, meta, ctx)
+            if "error" in out:
+                raise out["error"]
+            return out["value"]
         start = loop.time()
-        held = loop.hold() if virtual else contextlib.nullcontext()
-        with held:
+        with loop.hold():  # simulated time stands still while the attempt is out
             out = await self._call(ray, work_ref, shipped, meta, virtual)
         for offset, op, first, second in out["ops"]:
-            if virtual and start + offset > loop.time():
+            if start + offset > loop.time():
                 await asyncio.sleep(start + offset - loop.time())
-            if op == "usage":
-                ctx.record_usage(**first)
-            else:
-                ctx.emit(first, **second)
-        if virtual and start + out["duration"] > loop.time():
+            _apply(ctx, op, first, second)
+        if start + out["duration"] > loop.time():
             await asyncio.sleep(start + out["duration"] - loop.time())
         if "error" in out:
             raise out["error"]
@@ -248,6 +289,34 @@ class Ray:
                 ray.cancel(ref)
                 raise
             except ray.exceptions.RayActorError:
+                self.restarts += 1  # Ray restarts the actor; send the attempt again
+            finally:
+                self._load[slot] -= 1
+
+    async def _stream(
+        self, ray: Any, work_ref: Any, task: Task, meta: dict[str, Any], ctx: Context
+    ) -> dict[str, Any]:
+        applied = 0
+        while True:
+            slot = min(range(len(self._load)), key=self._load.__getitem__)
+            self._load[slot] += 1
+            method = self._actors[slot].stream.options(num_returns="streaming")
+            stream = method.remote(work_ref, task, meta)
+            try:
+                async for ref in stream:
+                    kind, payload = await ref
+                    if kind == "end":
+                        return payload
+                    _apply(ctx, *payload[1:])
+                    applied += 1
+                raise RuntimeError("the Ray actor's stream ended without the attempt's outcome")
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    ray.cancel(stream)
+                raise
+            except ray.exceptions.RayActorError as exc:
+                if applied:  # its events are out already: a retry, not a silent re-send
+                    raise RetryableError(f"the Ray actor running this attempt died: {exc}") from exc
                 self.restarts += 1  # Ray restarts the actor; send the attempt again
             finally:
                 self._load[slot] -= 1
