@@ -225,3 +225,19 @@ def test_registry_state_persists_in_sqlite(tmp_path):
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         db.execute("DELETE FROM audit")
     assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 2
+
+
+def test_an_agents_budget_stops_its_model_calls():
+    async def main():
+        async with sn.agents.Registry() as reg:
+            # a call reserves its prompt plus the default output estimate before it starts
+            await reg.install(manifest(limits={"budget_tokens": 1200}), count=1)
+            first = await reg.submit("worker", "hello there")
+            assert first.ok
+            later = [await reg.submit("worker", f"hello again {i}") for i in range(40)]
+            failed = [r for r in later if not r.ok]
+            assert failed and "BudgetExceeded" in failed[0].error
+            assert all(not r.ok for r in later[later.index(failed[0]) :])
+            assert reg.agents().iloc[0]["tokens"] <= 1200
+
+    virtual(main)
