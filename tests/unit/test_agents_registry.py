@@ -241,3 +241,15 @@ def test_an_agents_budget_stops_its_model_calls():
             assert reg.agents().iloc[0]["tokens"] <= 1200
 
     virtual(main)
+
+
+def test_reprs_read_well_in_a_notebook():
+    async def main():
+        async with sn.agents.Registry() as reg:
+            await reg.install(manifest(), count=2)
+            await reg.submit("worker", "search x", tools=[search])
+            assert repr(reg) == "<Registry [worker×2] tasks=1/1 bus=MemoryBus>"
+            page = reg._repr_html_()
+            assert "worker-1" in page and "worker-2" in page and "&lt;Registry" in page
+
+    virtual(main)
