@@ -56,6 +56,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/sandbox_overhead.py
 	$(PY) benchmarks/coding_team.py --jobs 2
 	$(PY) benchmarks/scale.py
+	$(PY) benchmarks/vision_snapshot.py
+	$(PY) benchmarks/service_load.py
 	$(PY) -m swarmnb bench --size full --experiment all --out reports/bench --jobs 2
 
 lint: $(STAMP)

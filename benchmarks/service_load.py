@@ -52,7 +52,7 @@ def _free_port() -> int:
 
 
 def start_server(
-    data: Path, port: int, swarms: int, fast_sim: bool, profile: str | None = None
+    data: Path, port: int, swarms: int, fast_sim: bool, profile: str | None, fsync: str
 ) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SWARMNB_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
     if fast_sim:
@@ -61,7 +61,7 @@ def start_server(
     cmd = [sys.executable, *prof, "-m", "swarmnb", "serve",
            "--port", str(port), "--data", str(data),
            "--max-swarms", str(swarms), "--rate", "1e6", "--burst", "1e6",
-           "--max-body", str(16 << 20)]  # fmt: skip
+           "--max-body", str(16 << 20), "--fsync", fsync]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -251,7 +251,13 @@ def report(out: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         "sim/small models on the real clock (simulated latency and cost: a simulation); "
         f"faults: {args.transient:.0%} transient per attempt, {args.crash:.1%} agent crashes, "
-        f"restart {args.restart_s:g} s; sim fast path: {'on' if args.fast_sim else 'off'}"
+        f"restart {args.restart_s:g} s; sim fast path: {'on' if args.fast_sim else 'off'}; "
+        f"result-store fsync: {args.fsync}"
+    )
+    load1, _, _ = os.getloadavg()
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load1:.1f} at the end (the server is "
+        "one process: one core at most; 'server CPU' below is its own time)"
     )
     print()
     print(f"  tasks completed        {completed:,} / {total:,}")
@@ -307,6 +313,10 @@ def main() -> None:
     p.add_argument("--max-retries", type=int, default=6)
     p.add_argument("--batch", type=int, default=250, help="tasks per POST")
     p.add_argument("--fast-sim", action="store_true", help="the server uses the sim fast path")
+    p.add_argument(
+        "--fsync", choices=("always", "batch", "never"), default="batch",
+        help="the server's result-store fsync policy",
+    )  # fmt: skip
     p.add_argument("--profile", help="run the server under cProfile, writing this file")
     p.add_argument("--quick", action="store_true", help="3 swarms × 20 agents × 200 tasks")
     args = p.parse_args()
@@ -314,7 +324,7 @@ def main() -> None:
         args.swarms, args.agents, args.tasks = 3, 20, 200
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        proc = start_server(Path(tmp), port, args.swarms, args.fast_sim, args.profile)
+        proc = start_server(Path(tmp), port, args.swarms, args.fast_sim, args.profile, args.fsync)
         try:
             cpu0, mine0 = cpu_seconds(proc.pid), time.process_time()
             out = asyncio.run(drive(f"http://127.0.0.1:{port}", args))

@@ -455,6 +455,13 @@ class Registry(Routing, Coordination, Views):
         done = sum(1 for r in self._tasks.values() if r.done)
         return f"<Registry [{roles}] tasks={done}/{len(self._tasks)} bus={type(self.bus).__name__}>"
 
+    def _repr_html_(self) -> str:
+        import html
+
+        cols = ["id", "role", "status", "health", "last_heartbeat_s", "tasks", "restarts", "denied"]
+        table = self.agents()[cols].to_html(index=False, float_format=lambda x: f"{x:.1f}")
+        return f"<p><code>{html.escape(repr(self))}</code></p>{table}"
+
 
 def _clock_name() -> str:
     from ..runtime.clock import VirtualClockLoop

@@ -1,13 +1,15 @@
 """Supervision: a monitor → analyse → plan → execute loop over every agent.
 
 *Monitor*: heartbeats arrive on ``swarmnb.agent.heartbeat.<id>``; a worker's incarnation that
-ends by itself is a crash, noticed at once. *Analyse*: a check every few heartbeat intervals
+ends by itself is a crash, noticed at once. *Analyse*: a check every half heartbeat interval
 counts a failure for an agent whose last heartbeat is older than ``health.timeout_s`` or whose
-task has run past ``limits.task_timeout_s`` (hung). *Plan*: ``health.failure_threshold``
-consecutive failures (or one crash) call for a restart, within OTP-style intensity limits — at
-most ``max_restarts`` per ``restart_window_s`` per role; past that the agent is given up
-(``failed``). *Execute*: the old incarnation is cancelled, its in-flight and queued tasks go
-back to healthy agents, and a new incarnation starts with the same id.
+task has run past ``limits.task_timeout_s`` (hung); a check that itself wakes a whole interval
+late is skipped (the loop is congested and heartbeats may be waiting unread). *Plan*:
+``health.failure_threshold`` consecutive failures (or one crash) call for a restart, within
+OTP-style intensity limits — at most ``max_restarts`` per ``restart_window_s`` per role; past
+that the agent is given up (``failed``). *Execute*: the old incarnation is cancelled, its
+in-flight and queued tasks go back to healthy agents, and a new incarnation starts with the
+same id.
 
 Anomalies quarantine an agent instead — it takes no new work until :meth:`Registry.release`:
 ``limits.max_denied`` denied capability calls within ``limits.denied_window_s``, or one task
@@ -44,6 +46,7 @@ class Supervisor:
         self.recovery_log: list[dict[str, Any]] = []  #: agent, fault_at, healthy_at, seconds
         self._denials: dict[str, deque[float]] = defaultdict(deque)
         self._tokens: dict[str, deque[int]] = defaultdict(lambda: deque(maxlen=256))
+        self.skipped_checks = 0  #: rounds not judged because the loop ran late
 
     # -- monitor -----------------------------------------------------------------------------
     def watch(self, w: AgentWorker) -> None:
@@ -89,7 +92,14 @@ class Supervisor:
         if not self.enabled:
             return
         while True:
-            await asyncio.sleep(self.interval())
+            interval = self.interval()
+            due = self.reg.now() + interval
+            await asyncio.sleep(interval)
+            if self.reg.now() - due > interval:
+                # The loop itself is congested (we woke a whole interval late): heartbeats may
+                # be waiting, unread, in a queue. Judge no one on this round.
+                self.skipped_checks += 1
+                continue
             self.check()
 
     def interval(self) -> float:

@@ -21,6 +21,7 @@ import itertools
 import math
 from collections import deque
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -93,8 +94,6 @@ class _TaskCtx:
         spent = stats.tokens_in + stats.tokens_out + self.tokens_in + self.tokens_out
         if limits.budget_tokens is not None and spent + tokens > limits.budget_tokens:
             raise BudgetExceeded(f"agent {self.worker.id}: token budget spent", resource="tokens")
-        from contextlib import nullcontext
-
         return nullcontext()
 
 

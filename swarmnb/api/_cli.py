@@ -40,6 +40,8 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"swarmnb serve: no tokens yet; minted a write token: {token}", file=sys.stderr)
     finally:
         store.close()
+    if args.fsync is not None:  # the result stores of every swarm run in this process
+        os.environ["SWARMNB_FSYNC"] = args.fsync
     from .app import ServiceConfig
     from .server import serve
 
@@ -60,4 +62,10 @@ def add_serve(sub: Any) -> None:
     serve.add_argument("--rate", type=float, default=100.0, help="token requests per second")
     serve.add_argument("--burst", type=float, default=200.0, help="token burst size")
     serve.add_argument("--max-body", type=int, default=1 << 20, help="request body limit (bytes)")
+    serve.add_argument(
+        "--fsync",
+        choices=("always", "batch", "never"),
+        default=None,
+        help="result-store fsync policy (default: SWARMNB_FSYNC or batch; see durability.md)",
+    )
     serve.set_defaults(func=_serve)

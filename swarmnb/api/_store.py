@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import orjson
+
 __all__ = ["ServiceStore", "SwarmRecord", "TokenRecord", "hash_token"]
 
 Scope = Literal["read", "write"]
@@ -184,7 +186,7 @@ class ServiceStore:
         agent: str | None,
     ) -> None:
         """Keep a task's outcome (before anyone can see it through the API)."""
-        text = json.dumps(result, default=repr) if result is not None else None
+        text = orjson.dumps(result, default=repr).decode() if result is not None else None
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO swarm_results VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .._api import start_run
-from .._exceptions import ResumeError, SwarmConflict
+from .._exceptions import RegistryError, ResumeError, SwarmConflict
 from ..events import TABLE_STATUS_OF_KIND, EventSink, encode_event
 from ..graph import TaskGraph
 from ..models import complete
@@ -99,6 +99,7 @@ class ServiceSwarm:
         self.stopping = False
         self.registry: Any = None  # an sn.agents.Registry when the swarm has roles
         self._registry_rows: list[dict[str, Any]] | None = None
+        self._registry_error: Exception | None = None
         self._registry_ready = asyncio.Event()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -227,11 +228,6 @@ class ServiceSwarm:
         from ..agents import Registry
         from ..bus import MemoryBus
 
-        self.registry = Registry(
-            bus=MemoryBus(), seed=self.spec.seed,
-            model_options={"sim_latency_scale": self.spec.latency_scale},
-        )  # fmt: skip
-
         def forward(event: Mapping[str, Any]) -> None:
             kind = str(event["kind"])
             if kind.startswith("agent.") and kind != "agent.heartbeat" and not run.finished:
@@ -239,10 +235,17 @@ class ServiceSwarm:
                 del fields["kind"]
                 run.emit(kind, **fields)
 
-        self.registry.events.subscribe(forward)
         try:
+            self.registry = Registry(
+                bus=MemoryBus(), seed=self.spec.seed,
+                model_options={"sim_latency_scale": self.spec.latency_scale},
+            )  # fmt: skip
+            self.registry.subscribe(forward, replay=False)
             for role, count in self.spec.roles.items():
                 await self.registry.install(role, count=count)
+        except Exception as exc:
+            self._registry_error = exc
+            raise
         finally:
             self._registry_ready.set()
 
@@ -352,6 +355,8 @@ class ServiceSwarm:
 
     async def _on_registry(self, task: Any, ctx: Any, role: str) -> dict[str, Any]:
         await self._registry_ready.wait()
+        if self._registry_error is not None:
+            raise RegistryError(f"the swarm's {role} agents did not start: {self._registry_error}")
         res = await self.registry.submit(role, task.prompt, task_id=f"{task.id}#{ctx.attempt}")
         ctx.record_usage(
             tokens_in=res.tokens_in, tokens_out=res.tokens_out, cost_usd=res.cost_usd, steps=1

@@ -306,3 +306,34 @@ def test_a_swarm_with_registry_roles_lists_their_agents(server, http) -> None:
     with http.stream("GET", f"/v1/swarms/{sid}/events") as response:
         spawned = [d for _, k, d in _parse_sse(response.iter_lines()) if k == "agent.spawned"]
     assert sum('"developer-' in d for d in spawned) == 2
+
+
+def test_the_service_exports_spans_through_an_otel_sink(tmp_path) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    config = ServiceConfig(
+        data_dir=tmp_path,
+        tokens={WRITE: "write"},
+        sinks=[sn.telemetry.otel_sink(tracer_provider=provider)],
+    )
+    with BackgroundServer(config) as srv, sn.Client(srv.url, WRITE) as client:
+        swarm = client.create_swarm(
+            name="traced", agents=2, latency_scale=0.0, tasks=_tasks(3, tool_calls=1)
+        )
+        assert swarm.wait(60)["status"] == "completed"
+    spans = exporter.get_finished_spans()
+    root = next(s for s in spans if s.name == "swarmnb.run swarm:traced")
+    tasks = [s for s in spans if s.name.startswith("swarmnb.task ")]
+    assert sorted(s.attributes["swarmnb.task.id"] for s in tasks) == ["t0", "t1", "t2"]
+    assert all(s.parent.span_id == root.context.span_id for s in tasks)
+    chats = [s for s in spans if s.name == "chat sim/small"]
+    assert len(chats) == 3 and all(
+        s.attributes["gen_ai.agent.id"].startswith("agent-") for s in chats
+    )
+    prompts = " ".join(str(v) for s in spans for v in s.attributes.values())
+    assert "look up item" not in prompts

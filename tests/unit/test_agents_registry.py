@@ -225,3 +225,31 @@ def test_registry_state_persists_in_sqlite(tmp_path):
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         db.execute("DELETE FROM audit")
     assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 2
+
+
+def test_an_agents_budget_stops_its_model_calls():
+    async def main():
+        async with sn.agents.Registry() as reg:
+            # a call reserves its prompt plus the default output estimate before it starts
+            await reg.install(manifest(limits={"budget_tokens": 1200}), count=1)
+            first = await reg.submit("worker", "hello there")
+            assert first.ok
+            later = [await reg.submit("worker", f"hello again {i}") for i in range(40)]
+            failed = [r for r in later if not r.ok]
+            assert failed and "BudgetExceeded" in failed[0].error
+            assert all(not r.ok for r in later[later.index(failed[0]) :])
+            assert reg.agents().iloc[0]["tokens"] <= 1200
+
+    virtual(main)
+
+
+def test_reprs_read_well_in_a_notebook():
+    async def main():
+        async with sn.agents.Registry() as reg:
+            await reg.install(manifest(), count=2)
+            await reg.submit("worker", "search x", tools=[search])
+            assert repr(reg) == "<Registry [worker×2] tasks=1/1 bus=MemoryBus>"
+            page = reg._repr_html_()
+            assert "worker-1" in page and "worker-2" in page and "&lt;Registry" in page
+
+    virtual(main)

@@ -151,6 +151,8 @@ def test_every_report_opens_with_the_sensitivity_finding_and_published_figures(
         assert source in page
     assert "79.0 vs 72.7" in page and "+90.2%" in page and "up to 3.7× faster" in page
     assert "Why the columns differ" in page
+    cells = re.findall(r"<td>(.*?)</td>", page.split("</head>", 1)[1].split("<script>")[0])
+    assert cells and not [c for c in cells if re.search(r"\de[+-]?\d", c)]  # no 2.8e+05
 
 
 def test_render_html_escapes_text_and_embeds_tables() -> None:
