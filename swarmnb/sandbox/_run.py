@@ -70,6 +70,23 @@ def _hidden(extra: Sequence[str | os.PathLike[str]], workspace: Path) -> list[Pa
     return out
 
 
+def _python_binds() -> list[Path]:
+    """The running Python's prefixes that the private ``/tmp`` would cover.
+
+    A checkout (and its virtualenv) may live under ``/tmp``; sandboxed code runs this same
+    interpreter, so its prefixes are shown read-only wherever they are.
+    """
+    import sys
+
+    tmp = Path("/tmp").resolve()
+    out: list[Path] = []
+    for raw in (sys.prefix, sys.base_prefix, sys.exec_prefix):
+        path = Path(raw).resolve()
+        if (path == tmp or tmp in path.parents) and path not in out:
+            out.append(path)
+    return out
+
+
 def _pick(confinement: str) -> str:
     have = available()
     if confinement == "auto":
@@ -151,7 +168,7 @@ async def run(
         file_mb=file_mb,
         max_procs=max_procs,
         hide=hidden,
-        binds=[Path(b).resolve() for b in binds],
+        binds=[*_python_binds(), *(Path(b).resolve() for b in binds)],
     )
     started = time.monotonic()
     timed_out = threading.Event()
