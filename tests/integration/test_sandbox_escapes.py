@@ -231,3 +231,34 @@ def test_bad_input_gets_typed_errors(ws: Path, tmp_path: Path) -> None:
         sn.sandbox.run_sync(["true"], workspace=ws, confinement="docker")
     with pytest.raises(ValueError, match="timeout"):
         sn.sandbox.run_sync(["true"], workspace=ws, timeout=0)
+
+
+@needs_bwrap
+def test_a_python_living_under_tmp_still_runs_inside(tmp_path: Path) -> None:
+    """A checkout (and its virtualenv) under /tmp: the private /tmp must not hide the
+    interpreter that sandboxed code runs."""
+    import subprocess
+    import sysconfig
+    import venv
+
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=False)
+    repo = Path(sn.__file__).resolve().parents[1]
+    site = sysconfig.get_paths()["purelib"]
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    script = (
+        "import swarmnb as sn, sys\n"
+        f"r = sn.sandbox.run_sync(['python', '-c', 'print(6 * 7)'], workspace={str(ws)!r})\n"
+        "print(sys.prefix); print(r.confinement, r.returncode, r.stdout.strip(), r.stderr)\n"
+    )
+    out = subprocess.run(
+        [str(env_dir / "bin" / "python"), "-c", script],
+        env={**os.environ, "PYTHONPATH": f"{repo}:{site}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout.splitlines()
+    assert out[0] == str(env_dir)  # the child really runs from under /tmp
+    assert out[1].split()[:3] == ["bwrap", "0", "42"], out
