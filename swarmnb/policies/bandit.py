@@ -16,7 +16,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from collections.abc import Mapping, Sequence
@@ -26,6 +25,7 @@ from typing import Any, ClassVar
 
 from .._exceptions import PolicyFileError
 from ._base import Decision, Observation, Policy
+from ._persist import read_policy_json, write_policy_json
 
 __all__ = ["Bandit"]
 
@@ -167,16 +167,11 @@ class Bandit(Policy):
 
     def save(self, path: str | Path) -> Path:
         """Write the arm statistics as JSON; :meth:`load` gives back the same choices."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict()))
-        return path
+        return write_policy_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | Path) -> Bandit:
         """Read a bandit written by :meth:`save`; raises :class:`~swarmnb.PolicyFileError`."""
-        from .parl import read_policy_json
-
         return cls.from_dict(read_policy_json(path))
 
     def __repr__(self) -> str:

@@ -20,7 +20,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from collections.abc import Mapping, Sequence
@@ -31,6 +30,7 @@ import numpy as np
 
 from .._exceptions import PolicyFileError
 from ._base import Decision, Observation, Policy
+from ._persist import read_policy_json, write_policy_json
 from .stages import (
     ACTION_KINDS,
     N_FEATURES,
@@ -225,10 +225,7 @@ class PARL(Policy):
 
     def save(self, path: str | Path) -> Path:
         """Write the policy as JSON (weights as lists of floats; loads back exactly)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict()))
-        return path
+        return write_policy_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | Path) -> PARL:
@@ -243,17 +240,3 @@ class PARL(Policy):
             f"PARL(seed={self.seed}, profiles={list(self.profiles)}, "
             f"episodes_trained={self.episodes_trained})"
         )
-
-
-def read_policy_json(path: str | Path) -> dict[str, Any]:
-    """The JSON object in a policy file, or :class:`~swarmnb.PolicyFileError` saying why not."""
-    p = Path(path)
-    if not p.is_file():
-        raise PolicyFileError(f"no policy file at {str(p)!r}")
-    try:
-        data = json.loads(p.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PolicyFileError(f"{str(p)!r} is not a JSON policy file: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PolicyFileError(f"{str(p)!r} does not hold a policy object")
-    return data
