@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..oracle import SimReply, marker, register_oracle
+from ..oracle import SimReply, final_reply, marker, register_oracle
 from .codetasks import CodingTask, extract_code, same_code
 
 __all__ = [
@@ -80,10 +80,6 @@ def _last_user(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
-def _reply(text: str) -> SimReply:
-    return {"content": text, "tool_calls": []}
-
-
 def _fenced(code: str) -> str:
     return f"```python\n{code.rstrip()}\n```"
 
@@ -108,27 +104,27 @@ class CodeTaskOracle:
         step, fields = head if head else ("code", {})
         t = self.task
         if step == "constraints":
-            return _reply(
+            return final_reply(
                 f"Constraints for {t.entry_point}:\n- define `{t.entry_point}` in "
                 f"`{t.solution_path}`\n- behaviour: {t.requirement}\n- handle empty and edge "
                 "inputs as the requirement says; raise the errors it names"
             )
         if step == "tests":
-            return _reply(_fenced(t.tests))
+            return final_reply(_fenced(t.tests))
         if step == "code":
-            return _reply(_fenced(self._code(fields, accuracy, rng)))
+            return final_reply(_fenced(self._code(fields, accuracy, rng)))
         if step == "selfcheck":
-            return _reply(json.dumps(self._selfcheck(prompt, fields, accuracy, rng)))
+            return final_reply(json.dumps(self._selfcheck(prompt, fields, accuracy, rng)))
         if step == "review":
             passed = "RESULT=pass" in prompt or fields.get("TESTS") == "pass"
             ok = passed and rng.random() < 0.5 + 0.5 * accuracy
             why = "please handle the edge cases more explicitly"
             comments = [] if ok else [why if passed else "tests are not all passing"]
-            return _reply(json.dumps({"approved": ok, "comments": comments}))
+            return final_reply(json.dumps({"approved": ok, "comments": comments}))
         if step == "commit":
             first = re.split(r"(?<=[.!?])\s", t.requirement.strip())[0][:60]
-            return _reply(f"Add {t.entry_point}: {first}\n\nTests written first; all pass.")
-        return _reply(f"Nothing to do for step {step!r}.")
+            return final_reply(f"Add {t.entry_point}: {first}\n\nTests written first; all pass.")
+        return final_reply(f"Nothing to do for step {step!r}.")
 
     def _code(self, fields: Mapping[str, str], accuracy: float, rng: random.Random) -> str:
         t = self.task
@@ -207,27 +203,27 @@ class DecisionOracle:
         role = fields.get("ROLE", "tech-lead")
         names = _CRITERIA.get(role, ("overall merit", "cost of delay"))
         if step == "propose":
-            return _reply(f"Proposal: {self.proposal}")
+            return final_reply(f"Proposal: {self.proposal}")
         if step == "criteria":
             crit = [
                 {"name": n, "threshold": 6.0, "weight": round(1.0 / len(names), 3),
                  "reasoning": f"As {role}, '{n}' decides whether this proposal is acceptable."}
                 for n in names
             ]  # fmt: skip
-            return _reply(json.dumps({"criteria": crit}))
+            return final_reply(json.dumps({"criteria": crit}))
         if step == "verdict":
             scores = {}
             for n in names:
                 noise = rng.gauss(0.0, 1.5 * (1.0 - accuracy) + 0.3)
                 scores[n] = round(min(10.0, max(0.0, 10 * self.merit(role) + noise)), 1)
             mean = sum(scores.values()) / len(scores)
-            return _reply(json.dumps({
+            return final_reply(json.dumps({
                 "scores": scores, "approve": mean >= 6.0, "confidence": round(accuracy, 2),
                 "reasoning": f"Weighted score {mean:.1f} against a threshold of 6.0.",
             }))  # fmt: skip
         if step == "decide":
-            return _reply(json.dumps(_weigh(prompt)))
-        return _reply(f"Nothing to do for step {step!r}.")
+            return final_reply(json.dumps(_weigh(prompt)))
+        return final_reply(f"Nothing to do for step {step!r}.")
 
 
 def _weigh(prompt: str) -> dict[str, object]:
@@ -266,4 +262,4 @@ class PlannerOracle:
         done = set(re.findall(r"^- DONE (\S+)", prompt, re.MULTILINE))
         todo = [b for b in backlog if b not in done][:2]
         tasks = [{"role": "developer", "title": f"implement {b}", "ref": b} for b in todo]
-        return _reply(json.dumps({"tasks": tasks}))
+        return final_reply(json.dumps({"tasks": tasks}))
