@@ -41,7 +41,9 @@ __all__ = [
     "Bus",
     "Message",
     "Payload",
+    "StreamSubjectsMixin",
     "Subscription",
+    "SubscriptionMixin",
     "check_subject",
     "encode_payload",
     "subject_matches",
@@ -160,3 +162,31 @@ class Bus(Protocol):
     def replay(self, subject: str, *, from_seq: int = 1) -> AsyncIterator[Message]: ...
 
     async def close(self) -> None: ...
+
+
+class StreamSubjectsMixin:
+    """What every bus does with its ``stream_subjects``: tell which subjects the stream keeps."""
+
+    stream_subjects: tuple[str, ...]
+
+    def _in_stream(self, subject: str) -> bool:
+        return any(subject_matches(p, subject) for p in self.stream_subjects)
+
+
+class SubscriptionMixin:
+    """The iteration and ``async with`` exit every subscription shares.
+
+    A subclass provides ``_iterate()`` (an async generator of its messages) and ``close()``.
+    """
+
+    def _iterate(self) -> AsyncIterator[Message]:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    def __aiter__(self) -> AsyncIterator[Message]:
+        return self._iterate()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

@@ -28,6 +28,8 @@ from ._base import (
     Ack,
     Message,
     Payload,
+    StreamSubjectsMixin,
+    SubscriptionMixin,
     check_subject,
     encode_payload,
     subject_matches,
@@ -36,7 +38,7 @@ from ._base import (
 __all__ = ["MemoryBus", "MemorySubscription"]
 
 
-class MemorySubscription:
+class MemorySubscription(SubscriptionMixin):
     """An open subscription on a :class:`MemoryBus`: a queue the bus fills."""
 
     def __init__(self, bus: MemoryBus, subject: str) -> None:
@@ -70,9 +72,6 @@ class MemorySubscription:
             raise BusError(f"subscription to {self.subject!r} is closed")
         return msg
 
-    def __aiter__(self) -> AsyncIterator[Message]:
-        return self._iterate()
-
     async def _iterate(self) -> AsyncIterator[Message]:
         self._start()
         while True:
@@ -91,14 +90,11 @@ class MemorySubscription:
     async def __aenter__(self) -> MemorySubscription:
         return self._start()
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
     def __repr__(self) -> str:
         return f"<MemorySubscription {self.subject!r} pending={self._queue.qsize()}>"
 
 
-class MemoryBus:
+class MemoryBus(StreamSubjectsMixin):
     """An in-process bus with a durable (in-memory) stream; see the module docs.
 
     ``dedupe_window`` is how many recent ``msg_id``s the stream remembers (NATS keeps a time
@@ -148,9 +144,6 @@ class MemoryBus:
             order = {id(s): i for i, s in enumerate(self._subs)}
             found.sort(key=lambda s: order[id(s)])
         return found
-
-    def _in_stream(self, subject: str) -> bool:
-        return any(subject_matches(p, subject) for p in self.stream_subjects)
 
     async def publish(
         self, subject: str, payload: Payload, *, msg_id: str | None = None, reply: str | None = None

@@ -26,9 +26,10 @@ from ._base import (
     Ack,
     Message,
     Payload,
+    StreamSubjectsMixin,
+    SubscriptionMixin,
     check_subject,
     encode_payload,
-    subject_matches,
 )
 from ._server import NatsServer
 
@@ -43,7 +44,7 @@ def _nats() -> Any:
     return nats
 
 
-class NatsSubscription:
+class NatsSubscription(SubscriptionMixin):
     """A core NATS subscription, started on ``async with`` or ``await``."""
 
     def __init__(self, bus: NatsBus, subject: str) -> None:
@@ -71,9 +72,6 @@ class NatsSubscription:
             raise BusTimeout(f"no message on {self.subject!r} within {timeout}s") from None
         return self._wrap(m)
 
-    def __aiter__(self) -> AsyncIterator[Message]:
-        return self._iterate()
-
     async def _iterate(self) -> AsyncIterator[Message]:
         await self._start()
         async for m in self._sub.messages:
@@ -88,14 +86,11 @@ class NatsSubscription:
     async def __aenter__(self) -> NatsSubscription:
         return await self._start()
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
     def __repr__(self) -> str:
         return f"<NatsSubscription {self.subject!r}>"
 
 
-class NatsBus:
+class NatsBus(StreamSubjectsMixin):
     """The :class:`~swarmnb.bus.Bus` contract over a NATS server; use :meth:`connect`."""
 
     def __init__(self, nc: Any, js: Any, *, stream: str, stream_subjects: Sequence[str]) -> None:
@@ -136,9 +131,6 @@ class NatsBus:
                     "(another stream on this server holds these subjects?)"
                 ) from None
         return cls(nc, js, stream=stream, stream_subjects=subjects)
-
-    def _in_stream(self, subject: str) -> bool:
-        return any(subject_matches(p, subject) for p in self.stream_subjects)
 
     def _message(self, m: Any) -> Message:
         seq = None
