@@ -464,9 +464,9 @@ class Registry(Routing, Coordination, Views):
 
 
 def _clock_name() -> str:
-    from ..runtime.clock import VirtualClockLoop
+    from ..runtime.clock import running_clock
 
-    return "virtual" if isinstance(asyncio.get_running_loop(), VirtualClockLoop) else "real"
+    return running_clock()
 
 
 def _check_count(count: int) -> None:

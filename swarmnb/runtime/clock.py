@@ -36,6 +36,7 @@ __all__ = [
     "check_clock",
     "run_blocking",
     "run_in_new_loop",
+    "running_clock",
     "start_in_thread",
 ]
 
@@ -47,6 +48,14 @@ def check_clock(clock: str) -> ClockName:
     if clock not in ("real", "virtual"):
         raise ValueError(f"clock must be 'real' or 'virtual', not {clock!r}")
     return clock  # type: ignore[return-value]
+
+
+def running_clock() -> ClockName:
+    """The clock of the running event loop, so work started from it keeps that clock.
+
+    Call from a coroutine: ``"virtual"`` under a :class:`VirtualClockLoop`, else ``"real"``.
+    """
+    return "virtual" if isinstance(asyncio.get_running_loop(), VirtualClockLoop) else "real"
 
 
 class _SkippingSelector:

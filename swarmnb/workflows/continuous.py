@@ -30,7 +30,7 @@ from .._exceptions import RequirementError, TaskFailed
 from ..memory import GLOBAL, MemoryStore
 from ..oracle import register_oracle
 from ..runtime.budget import Budget
-from ..runtime.clock import VirtualClockLoop
+from ..runtime.clock import running_clock
 from ..scenarios.codetasks import CodingTask
 from ..scenarios.team_oracle import PlannerOracle, register_task_oracles, step_header
 from ._steps import Steps, parse_json
@@ -141,8 +141,7 @@ class Continuous:
             out.cost_usd = steps.cost_usd
             return out.stopped_by
 
-        loop = asyncio.get_running_loop()
-        clock = self.clock or ("virtual" if isinstance(loop, VirtualClockLoop) else "real")
+        clock = self.clock or running_clock()
         from .._api import start_run
 
         budget = Budget(usd=self.budget_usd) if self.budget_usd is not None else None

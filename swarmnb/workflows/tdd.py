@@ -44,7 +44,7 @@ from .._exceptions import (
     WorkspaceError,
 )
 from ..memory import MemoryStore
-from ..runtime.clock import VirtualClockLoop, run_blocking
+from ..runtime.clock import run_blocking, running_clock
 from ..scenarios.codetasks import CodingTask, extract_code
 from ..scenarios.team_oracle import register_task_oracles, step_header
 from ._git import Git
@@ -172,7 +172,7 @@ class TDDTeam:
         if task is not None:
             register_task_oracles([task])
         out = BuildResult(requirement=text, base=base)
-        clock = self.clock or ("virtual" if isinstance(_loop(), VirtualClockLoop) else "real")
+        clock = self.clock or running_clock()
         run = start_run(driver=lambda r: self._drive(r, task, text, git, out), clock=clock,
                         trace=self.trace, seed=self.seed, name=f"tdd:{_slug(text)}",
                         max_concurrency=8)  # fmt: skip
@@ -380,15 +380,6 @@ def _known(text: object) -> CodingTask | None:
     from ..scenarios.codetasks import coding_tasks
 
     return next((t for t in coding_tasks() if t.requirement == text.strip()), None)
-
-
-def _loop() -> Any:
-    import asyncio
-
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
 
 
 def _write(path: Path, text: str) -> None:

@@ -31,7 +31,7 @@ from .._api import start_run
 from .._exceptions import RequirementError
 from ..memory import MemoryStore
 from ..oracle import register_oracle
-from ..runtime.clock import VirtualClockLoop
+from ..runtime.clock import running_clock
 from ..scenarios.team_oracle import DecisionOracle, step_header
 from ._steps import Steps, parse_json
 from ._team import Team
@@ -171,8 +171,7 @@ async def vteam(
             decision.work = await steps.do("create-work", decider, lambda: on_approved(decision))
         return "approved" if decision.approved else "rejected"
 
-    loop = asyncio.get_running_loop()
-    clock = clock or ("virtual" if isinstance(loop, VirtualClockLoop) else "real")
+    clock = clock or running_clock()
     run = start_run(driver=drive, clock=clock, trace=trace, seed=seed, name="vteam",
                     max_concurrency=len(roles) + 1)  # fmt: skip
     await run
