@@ -22,7 +22,7 @@ import functools
 import gzip
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,7 +212,3 @@ def _mutants(source: str) -> tuple[str, ...]:
         if text not in out and not same_code(text, source):
             out.append(text)
     return tuple(out) or ("def _broken():\n    raise NotImplementedError\n",)
-
-
-def task_by_key(key: str, tasks: Sequence[CodingTask]) -> CodingTask | None:
-    return next((t for t in tasks if t.key == key), None)
