@@ -208,12 +208,12 @@ class TDDTeam:
                 f"Write the pytest file {test_path}. The code will live in {src}; import what "
                 f"you test from module `{module}`. Reply with one ```python block."
             )
-            tests = ""
             first = None
             if not self.tests_first:  # code-first: code from the requirement alone, then tests
                 first = await self._first_code(steps, key, text, src)
             tests = await self._write_tests(steps, tests_prompt, test_path, git, out)
-            code, report = await self._code_loop(steps, key, text, src, tests, out, first)
+            code, report = await self._code_loop(steps, key, text, src, test_path, tests, out,
+                                                  first)  # fmt: skip
             if report is None or not report.ok:
                 return await self._keep(steps, git, src, out, "the tests never passed")
             for round_ in range(1, self.max_reviews + 1):
@@ -270,11 +270,10 @@ class TDDTeam:
         _write(self.workspace / src, code)
         return code
 
-    async def _code_loop(self, steps: Steps, key: str, text: str, src: str, tests: str,
-                         out: BuildResult, first: str | None = None,
+    async def _code_loop(self, steps: Steps, key: str, text: str, src: str, test_path: str,
+                         tests: str, out: BuildResult, first: str | None = None,
                          ) -> tuple[str, sandbox.TestReport | None]:  # fmt: skip
         mode = "tests-first" if self.tests_first else "code-first"
-        test_path = f"tests/test_{src.removesuffix('.py')}.py"
         code, report, history = "", None, ""
         for a in range(self.max_approaches):
             feedback = ""
