@@ -98,20 +98,20 @@ class MemoryStore:
         self._local = threading.local()
         self._lock = threading.RLock()  # ":memory:" is one connection shared by threads
         self._shared: sqlite3.Connection | None = None
+        #: held around every use of the connection: the lock for ":memory:", else nothing
+        self._guard: contextlib.AbstractContextManager[object] = (
+            self._lock if self.path == ":memory:" else contextlib.nullcontext()
+        )
         if self.path != ":memory:":
             parent = Path(self.path).parent
             if not parent.is_dir():
                 raise NotADirectoryError(f"no directory {str(parent)!r} for the memory store")
-        deadline = time.monotonic() + busy_timeout
-        while True:  # another process may be creating the same file right now
-            try:
-                with self._lock:
-                    self._connect().executescript(_SCHEMA)
-                break
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
+
+        def create() -> None:
+            with self._lock:
+                self._connect().executescript(_SCHEMA)
+
+        self._retry_locked(create, pause=0.01)  # another process may be creating the file now
 
     # -- connections -------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -129,23 +129,27 @@ class MemoryStore:
             self._local.db = db
         return db
 
+    def _retry_locked(self, attempt: Callable[[], object], *, pause: float) -> None:
+        """``attempt()``, retried while another writer holds the database lock."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                attempt()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(pause)
+
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (re-entrant: an inner block joins the outer one)."""
-        with self._lock if self.path == ":memory:" else contextlib.nullcontext():
+        with self._guard:
             db = self._connect()
             if db.in_transaction:
                 yield db
                 return
-            deadline = time.monotonic() + self.busy_timeout
-            while True:
-                try:
-                    db.execute("BEGIN IMMEDIATE")
-                    break
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.005)
+            self._retry_locked(lambda: db.execute("BEGIN IMMEDIATE"), pause=0.005)
             try:
                 yield db
             except BaseException:
@@ -154,7 +158,7 @@ class MemoryStore:
             db.execute("COMMIT")
 
     def _read(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        with self._lock if self.path == ":memory:" else contextlib.nullcontext():
+        with self._guard:
             return self._connect().execute(sql, args).fetchall()
 
     # -- agent_memory ------------------------------------------------------------------------
@@ -226,7 +230,7 @@ class MemoryStore:
         sql = f"SELECT * FROM {table}"
         if conds:
             sql += " WHERE " + " AND ".join(f"{k} = ?" for k, _ in conds)
-        with self._lock if self.path == ":memory:" else contextlib.nullcontext():
+        with self._guard:
             cur = self._connect().execute(sql + " ORDER BY id", tuple(v for _, v in conds))
             cols = [c[0] for c in cur.description]
             frame = pd.DataFrame(cur.fetchall(), columns=cols)
