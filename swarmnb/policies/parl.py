@@ -216,9 +216,9 @@ class PARL(Policy):
                     raise PolicyFileError(f"saved PARL policy has bad {head!r} weights")
                 policy.weights[head] = w
             policy.episodes_trained = int(data.get("episodes_trained", 0))
+        except PolicyFileError:
+            raise
         except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, PolicyFileError):
-                raise
             raise PolicyFileError(f"saved PARL policy is incomplete or malformed: {exc!r}") from exc
         return policy
 
