@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import vl_convert
 
 from ._image_facts import embed_facts, read_facts
-from ._layout import GraphLayout, LayoutStyle, critical_path, layout_graph
+from ._layout import LABEL_PAD, GraphLayout, LayoutStyle, critical_path, layout_graph
 from .events import STATUS_COLOURS as _PALETTE
 
 __all__ = ["STATUS_COLOURS", "Analysis", "analyze", "render_png", "snapshot"]
@@ -169,7 +169,7 @@ def _svg(
             f'fill="{fill}"{stroke}/>'
         )
         if layout.labelled[i]:
-            room = max(1, int((w - 6) / 6.2))
+            room = max(1, int((w - LABEL_PAD) / 6.2))
             label = tid if len(tid) <= room else tid[: max(1, room - 1)] + "…"
             colour = "#1f2328" if statuses[i] in ("queued", "pending", "retrying") else "#ffffff"
             out.append(

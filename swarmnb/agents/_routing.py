@@ -137,7 +137,7 @@ class Routing:
             tokens_in=msg.tokens_in if msg else 0, tokens_out=msg.tokens_out if msg else 0,
             cost_usd=msg.cost_usd if msg else 0.0, tool_calls=msg.tool_calls if msg else 0,
             duration_s=msg.duration_s if msg else 0.0,
-            queued_s=None if rec.started_at is None else rec.started_at - rec.submitted_at,
+            queued_s=rec.queued_s,
             late=rec.deadline is not None and now > rec.deadline,
         )  # fmt: skip
         rec.result = result

@@ -38,7 +38,7 @@ class Views:
             {
                 "id": r.id, "role": r.role, "status": r.status, "agent": r.agent,
                 "attempts": r.starts, "priority": r.priority,
-                "queued_s": None if r.started_at is None else r.started_at - r.submitted_at,
+                "queued_s": r.queued_s,
                 "duration_s": None if r.finished_at is None else r.finished_at - r.submitted_at,
             }
             for r in self._tasks.values()

@@ -58,6 +58,14 @@ def _check_id(value: str) -> str:
     return value
 
 
+def _check_version(value: str, problem: str, hint: str) -> str:
+    try:
+        Version(value)
+    except InvalidVersion:
+        raise ValueError(f"{problem} {value!r} ({hint})") from None
+    return value
+
+
 class _Strict(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -106,12 +114,7 @@ class Dependency(_Strict):
     @pydantic.field_validator("min_version")
     @classmethod
     def _min(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                Version(value)
-            except InvalidVersion:
-                raise ValueError(f"bad min_version {value!r} (e.g. '1.0')") from None
-        return value
+        return value if value is None else _check_version(value, "bad min_version", "e.g. '1.0'")
 
     @property
     def specifier(self) -> SpecifierSet:
@@ -179,11 +182,7 @@ class AgentManifest(_Strict):
     @pydantic.field_validator("version")
     @classmethod
     def _version(cls, value: str) -> str:
-        try:
-            Version(value)
-        except InvalidVersion:
-            raise ValueError(f"bad version {value!r} (PEP 440, e.g. '1.2.0')") from None
-        return value
+        return _check_version(value, "bad version", "PEP 440, e.g. '1.2.0'")
 
     @pydantic.field_validator("capabilities")
     @classmethod

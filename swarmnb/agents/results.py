@@ -78,3 +78,8 @@ class TaskRecord:
     @property
     def done(self) -> bool:
         return self.status in TERMINAL
+
+    @property
+    def queued_s(self) -> float | None:
+        """Submit → an agent started it; ``None`` while it has not started."""
+        return None if self.started_at is None else self.started_at - self.submitted_at

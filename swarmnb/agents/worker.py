@@ -20,7 +20,7 @@ import heapq
 import itertools
 import math
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -117,7 +117,6 @@ class AgentWorker:
         self.assigned: set[str] = set()  #: task ids routed here and not finished (registry view)
         self.task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
-        self.frozen = False
         self.fault_at: float | None = None
         self._reset()
 
@@ -325,6 +324,3 @@ class AgentWorker:
     def __repr__(self) -> str:
         q = " quarantined" if self.quarantined else ""
         return f"<AgentWorker {self.id} {self.role} {self.state} {self.health}{q}>"
-
-
-RowFn = Callable[[AgentWorker], dict[str, Any]]

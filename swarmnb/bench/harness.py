@@ -24,7 +24,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..metrics import METRIC_NAMES, QUALITY_METRICS, quality
+from ..metrics import METRIC_NAMES, QUALITY_METRICS
+from ..metrics import quality as episode_quality
 from ._stats import mean_ci
 from ._timeline import parallelism_timeline
 from .specs import Contender, ScenarioSpec, Size, resolve_contenders, resolve_scenarios
@@ -33,7 +34,6 @@ __all__ = ["QUALITY_METRICS", "Benchmark", "benchmark", "compare", "summary"]
 
 #: Training seeds of learning policies start here, far from any evaluated seed.
 WARMUP_SEED_BASE = 1_000_000
-#: Tried in order: the first one a scenario's grader reports is its ``quality``.
 _ID = ["scenario", "params", "policy", "seed"]
 _EXTRA = [
     "row_f1",
@@ -92,9 +92,6 @@ class _Unit:
         return trains + len(self.seeds)
 
 
-_quality = quality
-
-
 async def _play(swarm: Any, spec: ScenarioSpec, seed: int) -> Any:
     scenario = spec.build(seed)
     try:
@@ -124,7 +121,7 @@ async def _unit_main(
         before = getattr(strategy, "triggered", None)
         ep = await _play(swarm, unit.scenario, seed)
         m = ep.metrics
-        quality, quality_name = _quality(m)
+        quality, quality_name = episode_quality(m)
         row: dict[str, Any] = {**ids, "params": unit.scenario.describe, "seed": seed}
         row.update(quality=quality, quality_metric=quality_name)
         row.update({name: m.get(name) for name in (*METRIC_NAMES, *_EXTRA)})

@@ -53,8 +53,7 @@ def profile_cost(profile: SimProfile, response: Any) -> float:
     usage = response.usage
     prompt = int(usage.prompt_tokens or 0)
     completion = int(usage.completion_tokens or 0)
-    p_in = profile.input_cost_per_token
-    input_cost = prompt * p_in + 0 * p_in + 0 * p_in
+    input_cost = prompt * profile.input_cost_per_token
     return float(input_cost + completion * profile.output_cost_per_token)
 
 

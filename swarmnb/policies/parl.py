@@ -135,17 +135,16 @@ class PARL(Policy):
         kind = ACTION_KINDS[k]
         logprob = math.log(max(float(dist["kind"][k]), 1e-300))
         width, profile = 0, None
-        if kind in ("assign", "replan"):
-            w, p = pick("width"), pick("profile")
-            width, profile = self.widths[w], self.profiles[p]
-            logprob += math.log(max(float(dist["width"][w]), 1e-300))
-            logprob += math.log(max(float(dist["profile"][p]), 1e-300))
         probs = {
             "kind": {
                 a: round(float(q), 6) for a, q in zip(ACTION_KINDS, dist["kind"], strict=True)
             },
         }
         if kind in ("assign", "replan"):
+            w, p = pick("width"), pick("profile")
+            width, profile = self.widths[w], self.profiles[p]
+            logprob += math.log(max(float(dist["width"][w]), 1e-300))
+            logprob += math.log(max(float(dist["profile"][p]), 1e-300))
             probs["width"] = {
                 str(w): round(float(q), 6) for w, q in zip(self.widths, dist["width"], strict=True)
             }
@@ -217,9 +216,9 @@ class PARL(Policy):
                     raise PolicyFileError(f"saved PARL policy has bad {head!r} weights")
                 policy.weights[head] = w
             policy.episodes_trained = int(data.get("episodes_trained", 0))
+        except PolicyFileError:
+            raise
         except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, PolicyFileError):
-                raise
             raise PolicyFileError(f"saved PARL policy is incomplete or malformed: {exc!r}") from exc
         return policy
 

@@ -62,6 +62,18 @@ _AGENT_KIND_STATE = {
 }
 
 
+def _move(
+    states: dict[tuple[str, str], str], counts: _Tally[str], key: tuple[str, str], state: str
+) -> None:
+    """Put ``key`` in ``state``, keeping ``counts`` (how many keys are in each state) in step."""
+    old = states.get(key)
+    if old != state:
+        if old is not None:
+            counts[old] -= 1
+        states[key] = state
+        counts[state] += 1
+
+
 class PrometheusMetrics:
     """Event subscriber keeping Prometheus metrics; ``render()`` gives the text format.
 
@@ -102,25 +114,14 @@ class PrometheusMetrics:
         with self._lock:
             state = _TASK_KIND_STATE.get(kind)
             if state is not None:
-                key = (run, str(event.get("task")))
-                old = self._task_state.get(key)
-                if old != state:
-                    if old is not None:
-                        self._task_counts[old] -= 1
-                    self._task_state[key] = state
-                    self._task_counts[state] += 1
+                _move(self._task_state, self._task_counts, (run, str(event.get("task"))), state)
                 if kind == "task.retrying":
                     self._retries += 1
                 return
             agent_state = _AGENT_KIND_STATE.get(kind)
             if agent_state is not None:
                 key = (run, str(event.get("agent")))
-                old = self._agent_state.get(key)
-                if old != agent_state:
-                    if old is not None:
-                        self._agent_counts[old] -= 1
-                    self._agent_state[key] = agent_state
-                    self._agent_counts[agent_state] += 1
+                _move(self._agent_state, self._agent_counts, key, agent_state)
                 if kind == "agent.restarted":
                     self._restarts += 1
             elif kind == "model.call":

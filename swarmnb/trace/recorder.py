@@ -36,13 +36,8 @@ class JsonlRecorder:
         self._last_flush = time.monotonic()
 
     def __call__(self, line: str) -> None:
-        self._file.write(line + "\n")
-        self._count += 1
-        if self._count % _CHECK_EVERY == 0:
-            now = time.monotonic()
-            if now - self._last_flush >= _FLUSH_EVERY_S:
-                self._file.flush()
-                self._last_flush = now
+        """Append one encoded event: :meth:`on_event` for callers that hold only the line."""
+        self.on_event({}, line)
 
     def on_event(self, event: Event, line: str) -> None:
         self._file.write(line + "\n")

@@ -67,6 +67,7 @@ MAX_BYTES = 16 * 1024 * 1024
 _FSYNC_POLICIES = ("always", "batch", "never")
 _BATCH_FSYNC_S = 0.5
 _USAGE = USAGE_FIELDS
+_TALLIES = ("attempts", "retries", *USAGE_FIELDS)  # what a record counts, in order
 
 
 def work_reference(work: Any) -> str | None:
@@ -268,8 +269,7 @@ class ResultStore:
             self._write(orjson.dumps(record) + b"\n")
         elif kind == "task.queued" and "carried" in event:
             carried = event["carried"]
-            names = ("attempts", "retries", *_USAGE)
-            tally = {k: carried.get(k, 0) for k in names}
+            tally = {k: carried.get(k, 0) for k in _TALLIES}
             tally["carried_retries"] = tally["retries"]
             self._earlier[event["task"]] = tally
 
@@ -337,11 +337,11 @@ def read_results(
         try:
             raw = orjson.loads(line)
             if raw.get("kind") == "retrying":
-                retried[raw["task"]] = {k: raw.get(k, 0) for k in ("attempts", "retries", *_USAGE)}
+                retried[raw["task"]] = {k: raw.get(k, 0) for k in _TALLIES}
                 continue
             record = ResultRecord(
                 task=raw["task"], fp=raw["fp"], enc=raw["enc"], data=raw["value"],
-                tallies={k: raw.get(k, 0) for k in ("attempts", "retries", *_USAGE)},
+                tallies={k: raw.get(k, 0) for k in _TALLIES},
             )  # fmt: skip
         except (orjson.JSONDecodeError, KeyError, TypeError):
             raise ResumeCorrupt(f"{path}:{number}: not a result record") from None

@@ -15,7 +15,6 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from typing import Any
 
@@ -85,8 +84,7 @@ class TrainingDashboard(anywidget.AnyWidget):
     def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(Exception):
-                self._task = None
+            self._task = None
         super().close()
 
     def __repr__(self) -> str:
