@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from .._exceptions import TaskFailed
 from ..metrics import compute_metrics
 from ..policies.rewards import RewardTerms, critical_step_budget, episode_terms, r_parallel
-from ..policies.stages import ACTION_KINDS, StageAction, StageObservation, action_mask
+from ..policies.stages import ACTION_KINDS, WIDTHS, StageAction, StageObservation, action_mask
 from .agents import AgentLimitReached
 
 if TYPE_CHECKING:
@@ -139,8 +139,7 @@ class StagedEpisode:
 
     def _valid(self, obs: StageObservation, action: StageAction) -> StageAction:
         """An impossible choice (from an untrained or external policy) becomes ``finish``."""
-        widths = tuple(getattr(self.policy, "widths", ())) or None
-        mask = action_mask(obs, widths) if widths else action_mask(obs)
+        mask = action_mask(obs, tuple(getattr(self.policy, "widths", ())) or WIDTHS)
         if not mask["kind"][ACTION_KINDS.index(action.kind)]:
             return StageAction(kind="finish", logprob=action.logprob, probs=action.probs)
         bad_args = action.width < 1 or action.profile not in self.config.subagents
