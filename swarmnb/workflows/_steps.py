@@ -10,7 +10,6 @@ is below the bar.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -75,12 +74,16 @@ class Steps:
         self.checks: list[SelfCheck] = []
         self.cost_usd = 0.0
         self.tokens = 0
-        self._ids = itertools.count(1)
 
-    def _add(self, sid: str, role: str, label: str, work: Any, deps: Sequence[str] | None) -> str:
+    async def _step(
+        self, sid: str, role: str, label: str, work: Any, deps: Sequence[str] | None, chain: bool
+    ) -> Any:
+        """Submit ``work`` as step ``sid`` after ``deps`` (default: the last step); its value."""
         deps = list(deps) if deps is not None else ([self.last] if self.last else [])
         self.run.submit(label[:200], id=sid, deps=deps, role=role, work=work, max_retries=0)
-        return sid
+        if chain:
+            self.last = sid
+        return await self.run.result(sid)
 
     async def do(
         self, sid: str, role: str, fn: Callable[[], Awaitable[T]], *,
@@ -92,10 +95,7 @@ class Steps:
             ctx.record_usage(steps=1)
             return await fn()
 
-        self._add(sid, role, sid, work, deps)
-        if chain:
-            self.last = sid
-        return await self.run.result(sid)
+        return await self._step(sid, role, sid, work, deps, chain)
 
     async def ask(
         self, sid: str, role: str, prompt: str, *,
@@ -115,10 +115,8 @@ class Steps:
                 self.memory.log(role, sid, chars=len(res.output), cost_usd=res.cost_usd)
             return res.output
 
-        self._add(sid, role, prompt.splitlines()[0] if prompt else sid, work, deps)
-        if chain:
-            self.last = sid
-        return await self.run.result(sid)
+        label = prompt.splitlines()[0] if prompt else sid
+        return await self._step(sid, role, label, work, deps, chain)
 
     async def checked(
         self, sid: str, role: str, prompt: str, *, kind: str,
