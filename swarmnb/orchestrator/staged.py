@@ -54,6 +54,7 @@ class _Sub:
     attempts: int = 0
     stage: int = -1
     future: asyncio.Future[Any] | None = None
+    agent: str | None = None  # the subagent working on it now
 
 
 class StagedEpisode:
@@ -75,6 +76,7 @@ class StagedEpisode:
         self.stage_steps: dict[int, int] = {}  # stage → max subagent steps seen so far
         self.task_steps: dict[str, int] = {}
         self.spawned = 0
+        self.busy: set[str] = set()  # subagents working on a subtask; the others are idle
         self.assigned = 0
         self.finished = 0  # assignments that came back with a usable result
         self.replans = 0
@@ -113,6 +115,7 @@ class StagedEpisode:
             steps_used=self.steps_used(stage),
             step_budget=self.budget,
             spawned=self.spawned,
+            idle=self.spawned - len(self.busy),
             max_subagents=self.config.max_subagents,
             context_fill=self.context_chars / ORCHESTRATOR_CONTEXT_CHARS,
             profiles=tuple(self.config.subagents),
@@ -225,18 +228,26 @@ class StagedEpisode:
         left = int(self.budget - self.steps_used(stage) - 2)
         max_steps = max(1, min(cap, left))
         done = {sid: s.result for sid, s in self.subs.items() if s.status == "done"}
+        pool = driver.pool
+        assert pool is not None
+        idle = [a for a in pool.agents.values() if a.profile == profile and a.id not in self.busy]
         for sid in sids:
             s = self.subs[sid]
-            try:
-                agent = driver.pool.spawn(  # type: ignore[union-attr]
-                    profile=profile,
-                    name=f"{scenario.role}-{self.spawned + 1}",
-                    system_prompt=scenario.role_prompt,
-                    role=scenario.role,
-                )
-            except AgentLimitReached:
-                break
-            self.spawned += 1
+            if idle:  # an agent that has answered takes the next subtask: no new spawn
+                agent = idle.pop(0)
+            else:
+                try:
+                    agent = pool.spawn(
+                        profile=profile,
+                        name=f"{scenario.role}-{self.spawned + 1}",
+                        system_prompt=scenario.role_prompt,
+                        role=scenario.role,
+                    )
+                except AgentLimitReached:
+                    break
+                self.spawned += 1
+            self.busy.add(agent.id)
+            s.agent = agent.id
             self.assigned += 1
             s.attempts += 1
             s.status, s.stage = "running", stage
@@ -268,6 +279,8 @@ class StagedEpisode:
         except TaskFailed:
             s.status, s.result, s.suspect = "failed", None, True
             return
+        finally:
+            self.busy.discard(s.agent or "")
         s.status, s.result = "done", str(text)
         s.suspect = self._looks_wrong(s)
         self.finished += 0 if s.suspect else 1

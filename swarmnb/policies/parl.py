@@ -3,8 +3,11 @@
 A log-linear (softmax) policy with three heads over the features of a
 :class:`~swarmnb.policies.stages.StageObservation`: the action *kind* (assign, join, replan,
 tool_call, finish), the *width* (how many subtasks/subagents) and the subagent *profile*. The
-last two are only drawn for ``assign`` and ``replan``. Impossible choices are masked out
-before the softmax. It is pure numpy — no torch — deterministic per seed (sampling uses the
+last two are only drawn for ``assign`` and ``replan``. A width's logit adds, to its own
+weights over the observation, shared weights (``width_rel``) over
+:func:`~swarmnb.policies.stages.width_features` — the width *relative to what the chosen action
+can use* — so what is learned at one size carries over to others. Impossible choices are
+masked out before the softmax. It is pure numpy — no torch — deterministic per seed (sampling uses the
 episode's ``random.Random``), and saved as plain JSON.
 
 :class:`~swarmnb.training.Trainer` fits it with a group-baseline policy gradient
@@ -34,17 +37,23 @@ from ._persist import read_policy_json, write_policy_json
 from .stages import (
     ACTION_KINDS,
     N_FEATURES,
+    N_WIDTH_FEATURES,
     WIDTHS,
     StageAction,
     StageObservation,
     action_mask,
     features,
+    width_features,
 )
 
 __all__ = ["PARL"]
 
 FORMAT = "swarmnb.policies.PARL"
+#: the saved format's version: 2 added idle subagents, relative width features, wider widths
+VERSION = 2
 HEADS = ("kind", "width", "profile")
+#: every weight array: the heads, plus the width weights shared across widths
+WEIGHTS = (*HEADS, "width_rel")
 
 
 def _softmax(logits: np.ndarray, mask: Sequence[bool]) -> np.ndarray:
@@ -103,6 +112,7 @@ class PARL(Policy):
         self.weights: dict[str, np.ndarray] = {
             head: rng.normal(0.0, init_scale, size=(n, N_FEATURES)) for head, n in sizes.items()
         }
+        self.weights["width_rel"] = rng.normal(0.0, init_scale, size=N_WIDTH_FEATURES)
         self.episodes_trained = 0
         #: (λ1, λ2) the staged driver weighs the reward terms with; the trainer sets them
         self.reward_lambdas: tuple[float, float] = (0.0, 0.0)
@@ -113,15 +123,22 @@ class PARL(Policy):
         profile = self.profiles[0] if self.profiles[0] in observation.profiles else None
         return Decision(mode="stages", profile=profile or observation.profiles[0])
 
-    def distribution(self, obs: StageObservation) -> dict[str, np.ndarray]:
-        """Each head's probabilities for this observation (masked, softmaxed)."""
+    def distribution(self, obs: StageObservation, kind: str = "assign") -> dict[str, np.ndarray]:
+        """Each head's probabilities for this observation (masked, softmaxed); the width and
+        profile heads as they are for ``kind``."""
         x = np.asarray(features(obs))
         mask = action_mask(obs, self.widths)
         usable = [p in obs.profiles for p in self.profiles]
         if not any(usable):
             usable = [True] * len(self.profiles)
+        rel = np.asarray(width_features(obs, kind, self.widths))
+        logits = {
+            "kind": self.weights["kind"] @ x,
+            "width": self.weights["width"] @ x + rel @ self.weights["width_rel"],
+            "profile": self.weights["profile"] @ x,
+        }
         masks = {"kind": mask["kind"], "width": mask["width"], "profile": usable}
-        return {h: _softmax(self.weights[h] @ x, masks[h]) for h in HEADS}
+        return {h: _softmax(logits[h], masks[h]) for h in HEADS}
 
     def act(self, obs: StageObservation, rng: random.Random) -> StageAction:
         """Draw the stage's action (or take the most likely one if ``greedy``)."""
@@ -133,6 +150,8 @@ class PARL(Policy):
 
         k = pick("kind")
         kind = ACTION_KINDS[k]
+        if kind == "replan":  # the width is judged against what a replan can use
+            dist = self.distribution(obs, kind)
         logprob = math.log(max(float(dist["kind"][k]), 1e-300))
         width, profile = 0, None
         probs = {
@@ -155,7 +174,7 @@ class PARL(Policy):
 
     def logprob(self, obs: StageObservation, action: Mapping[str, Any]) -> float:
         """log π(action | obs) under the current weights (``action``: kind, width, profile)."""
-        dist = self.distribution(obs)
+        dist = self.distribution(obs, str(action["kind"]))
         idx = self._indices(action)
         return float(sum(math.log(max(float(dist[h][i]), 1e-300)) for h, i in idx.items()))
 
@@ -164,12 +183,16 @@ class PARL(Policy):
     ) -> dict[str, np.ndarray]:
         """∇ log π(action | obs) with respect to each head's weights."""
         x = np.asarray(features(obs))
-        dist = self.distribution(obs)
+        kind = str(action["kind"])
+        dist = self.distribution(obs, kind)
         grads = {h: np.zeros_like(w) for h, w in self.weights.items()}
         for head, i in self._indices(action).items():
             g = -dist[head]
             g[i] += 1.0
             grads[head] = np.outer(g, x)
+            if head == "width":  # ∂/∂β of (ψ_i·β − log Σ_j exp(…)) = ψ_i − E_p[ψ]
+                rel = np.asarray(width_features(obs, kind, self.widths))
+                grads["width_rel"] = rel[i] - dist["width"] @ rel
         return grads
 
     def _indices(self, action: Mapping[str, Any]) -> dict[str, int]:
@@ -184,7 +207,7 @@ class PARL(Policy):
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
-            "version": 1,
+            "version": VERSION,
             "seed": self.seed,
             "profiles": list(self.profiles),
             "widths": list(self.widths),
@@ -201,6 +224,11 @@ class PARL(Policy):
             raise PolicyFileError("not a saved PARL policy")
         if data.get("format") != FORMAT:
             raise PolicyFileError(f"not a saved PARL policy (format {data.get('format')!r})")
+        if data.get("version") != VERSION:
+            raise PolicyFileError(
+                f"saved PARL policy has format version {data.get('version')!r}; this swarmnb "
+                f"reads version {VERSION} (its action space changed): train it again"
+            )
         try:
             policy = cls(
                 seed=int(data["seed"]),
@@ -210,7 +238,7 @@ class PARL(Policy):
             )
             if list(data["actions"]) != list(ACTION_KINDS) or data["n_features"] != N_FEATURES:
                 raise PolicyFileError("saved PARL policy was made for another action space")
-            for head in HEADS:
+            for head in WEIGHTS:
                 w = np.asarray(data["weights"][head], dtype=float)
                 if w.shape != policy.weights[head].shape or not np.all(np.isfinite(w)):
                     raise PolicyFileError(f"saved PARL policy has bad {head!r} weights")

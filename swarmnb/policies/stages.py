@@ -7,18 +7,23 @@ how many entities, hops or modules it lists), the results so far (done, running,
 empty), the steps and budget used, how full its own context is — and picks a
 :class:`StageAction`:
 
-- ``assign`` — spawn ``width`` subagents of ``profile`` and assign them subtasks (the first
-  ``assign`` fixes the decomposition into ``width`` subtasks; later ones start subtasks whose
-  inputs are ready, waiting in the same stage for inputs still running — as a K2.5
-  ``assign_task`` returns only when its subagent has answered);
+- ``assign`` — assign up to ``width`` subtasks to subagents of ``profile``: idle ones first
+  (a subagent that has answered is free for another task, as with K2.5's ``assign_task`` on an
+  agent made by ``create_subagent``), new ones for the rest (the first ``assign`` fixes the
+  decomposition into ``width`` subtasks; later ones start subtasks whose inputs are ready,
+  waiting in the same stage for inputs still running — as a K2.5 ``assign_task`` returns only
+  when its subagent has answered);
 - ``join`` — wait for the running subtasks' results (a stage of its own);
-- ``replan`` — re-assign what failed or came back empty or short, on fresh subagents (after
-  waiting for what still runs);
+- ``replan`` — re-assign what failed or came back empty or short, on idle or new subagents
+  (after waiting for what still runs);
 - ``tool_call`` — call one of the scenario's tools itself;
 - ``finish`` — merge the results into the answer (running subtasks are cancelled).
 
 :func:`action_mask` says which choices make sense now (join needs running subtasks, assign
-needs work left, …), so a learned policy never wastes probability on impossible moves.
+needs work left, …), so a learned policy never wastes probability on impossible moves. :func:`width_features`
+describes each width *relative to what the chosen action can use* (the goal's units before the
+split, the ready or suspect subtasks after it), so that a preference learned at one size
+("one subtask per unit") carries over to sizes never seen in training.
 
 Example::
 
@@ -36,11 +41,14 @@ from typing import Any, Literal
 __all__ = [
     "ACTION_KINDS",
     "KINDS",
+    "N_WIDTH_FEATURES",
     "WIDTHS",
     "StageAction",
     "StageObservation",
     "action_mask",
     "features",
+    "width_features",
+    "width_target",
 ]
 
 #: the scenario kinds an observation one-hot encodes (others encode as all zeros)
@@ -48,7 +56,7 @@ KINDS = ("wide_search", "deep_search", "mixed_coding")
 #: the orchestrator's choices at a stage
 ACTION_KINDS: tuple[str, ...] = ("assign", "join", "replan", "tool_call", "finish")
 #: the widths a staged policy picks from (how many subtasks / subagents)
-WIDTHS: tuple[int, ...] = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
+WIDTHS: tuple[int, ...] = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128)
 
 ActionKind = Literal["assign", "join", "replan", "tool_call", "finish"]
 
@@ -61,8 +69,8 @@ class StageObservation:
     ``width_max`` the longest dependency chain and the widest level the goal's structure
     implies. Counts of subtasks are over the decomposition fixed by the first ``assign``
     (all zero before it). ``suspect`` counts subtasks that failed or returned an empty or
-    short answer; ``context_fill`` is the share of the orchestrator's context its results
-    take up.
+    short answer; ``idle`` counts subagents that have answered and are free for another
+    subtask; ``context_fill`` is the share of the orchestrator's context its results take up.
     """
 
     kind: str
@@ -83,6 +91,7 @@ class StageObservation:
     steps_used: float = 0.0
     step_budget: float = 1.0
     spawned: int = 0
+    idle: int = 0
     max_subagents: int = 100
     context_fill: float = 0.0
     profiles: tuple[str, ...] = ("small", "large")
@@ -149,6 +158,7 @@ def features(obs: StageObservation) -> list[float]:
         1.0 if obs.last == "assign" else 0.0,
         1.0 if obs.last == "join" else 0.0,
         1.0 if obs.last == "replan" else 0.0,
+        min(1.0, obs.idle / planned),
     ]
 
 
@@ -159,7 +169,7 @@ N_FEATURES = len(features(StageObservation(kind="x", units=1, depth=1, width_max
 def action_mask(obs: StageObservation, widths: tuple[int, ...] = WIDTHS) -> dict[str, list[bool]]:
     """Which kinds and widths are possible now.
 
-    - ``assign`` needs a free subagent and work to start: before the first assign, always;
+    - ``assign`` needs a free subagent (idle, or one more under the limit) and work to start: before the first assign, always;
       after it, ready subtasks — or subtasks whose inputs are still running (it waits for
       them first, within the same stage);
     - ``join`` needs running subtasks; ``replan`` suspect results, or running subtasks (it
@@ -170,7 +180,7 @@ def action_mask(obs: StageObservation, widths: tuple[int, ...] = WIDTHS) -> dict
     Widths are capped by what can be used: before the split by the goal's units and the
     subagent limit, after it by the ready (or suspect) subtasks.
     """
-    free = obs.max_subagents - obs.spawned
+    free = obs.max_subagents - obs.spawned + obs.idle  # new subagents + idle ones
     waiting = obs.running > 0 and obs.blocked > 0  # inputs still running: assign waits first
     can_assign = free > 0 and (not obs.split or obs.ready > 0 or waiting)
     kinds = {
@@ -189,3 +199,38 @@ def action_mask(obs: StageObservation, widths: tuple[int, ...] = WIDTHS) -> dict
     if not any(width_ok):
         width_ok[0] = True
     return {"kind": [kinds[k] for k in ACTION_KINDS], "width": width_ok}
+
+
+def width_target(obs: StageObservation, kind: str) -> int:
+    """How many subtasks ``kind`` could put to work now: the scale widths are judged against.
+
+    Before the split: the goal's units (capped by the subagent limit); after it, for
+    ``assign`` the ready subtasks (at least one: it waits for running inputs), for ``replan``
+    the suspect ones — never more than the idle plus spawnable subagents.
+    """
+    free = max(1, obs.max_subagents - obs.spawned + obs.idle)
+    if not obs.split:
+        want = obs.units
+    elif kind == "replan":
+        want = obs.suspect or obs.running
+    else:
+        want = obs.ready
+    return max(1, min(want, free))
+
+
+#: how many numbers :func:`width_features` gives per width
+N_WIDTH_FEATURES = 4
+
+
+def width_features(
+    obs: StageObservation, kind: str, widths: tuple[int, ...] = WIDTHS
+) -> list[list[float]]:
+    """Per width, features relative to :func:`width_target` ``c``: with ``r = log2(w / c)``,
+    ``[r / 4, (r / 4)², 1 if w ≥ c, log2(w) / 7]`` — fewer, as many, or more than can be used,
+    and the absolute size (the cost of many subagents)."""
+    c = width_target(obs, kind)
+    out = []
+    for w in widths:
+        r = math.log2(w / c) / 4.0
+        out.append([r, r * r, 1.0 if w >= c else 0.0, math.log2(w) / 7.0])
+    return out

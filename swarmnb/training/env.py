@@ -92,7 +92,7 @@ class SwarmEnv(gym.Env):  # type: ignore[misc]
         if not isinstance(self.curriculum, Curriculum) or len(self.curriculum) == 0:
             raise TrainingConfigError("the curriculum is empty: give it at least one task")
         self.profiles = tuple(profiles)
-        self.widths = tuple(widths)
+        self.widths = tuple(sorted(set(int(w) for w in widths)))  # the mask assumes ascending
         self.lambdas = (float(lambda_parallel), float(lambda_finish))
         self.max_stages = max_stages
         self.swarm_options = dict(swarm_options or {})

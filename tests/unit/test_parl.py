@@ -139,6 +139,61 @@ def test_gradient_matches_finite_differences():
         bumped = policy.logprob(obs, action)
         policy.weights[head][i, j] -= eps
         assert grads[head][i, j] == pytest.approx((bumped - base) / eps, abs=1e-4)
+    for kind in ("assign", "replan"):  # the shared width weights, judged against each kind
+        act = {**action, "kind": kind, "width": 3}  # 3 of the 3 unfinished subtasks
+        suspect = StageObservation(kind="wide_search", units=20, depth=1, width_max=20, stage=2,
+                                   max_stages=12, split=True, planned=8, done=5, suspect=3,
+                                   spawned=8, idle=8)  # fmt: skip
+        grads = policy.grad_logprob(suspect, act)
+        for j in range(len(policy.weights["width_rel"])):
+            base = policy.logprob(suspect, act)
+            policy.weights["width_rel"][j] += eps
+            bumped = policy.logprob(suspect, act)
+            policy.weights["width_rel"][j] -= eps
+            assert grads["width_rel"][j] == pytest.approx((bumped - base) / eps, abs=1e-4)
+
+
+def test_width_features_judge_a_width_against_what_the_action_can_use():
+    from swarmnb.policies.stages import WIDTHS, width_features, width_target
+
+    fresh = StageObservation(kind="wide_search", units=30, depth=1, width_max=30, stage=0,
+                             max_stages=12)  # fmt: skip
+    assert width_target(fresh, "assign") == 30
+    later = StageObservation(kind="deep_search", units=4, depth=4, width_max=1, stage=2,
+                             max_stages=12, split=True, planned=4, done=1, ready=1, blocked=2,
+                             suspect=1, spawned=1, idle=1)  # fmt: skip
+    assert width_target(later, "assign") == 1 and width_target(later, "replan") == 1
+    rows = width_features(fresh, "assign")
+    at = {w: row for w, row in zip(WIDTHS, rows, strict=True)}
+    assert at[32][2] == 1.0 and at[24][2] == 0.0  # as many or more than can be used
+    assert abs(at[32][0]) < abs(at[8][0])  # closer to the 30 units
+    capped = StageObservation(kind="wide_search", units=150, depth=1, width_max=150, stage=0,
+                              max_stages=12, max_subagents=100)  # fmt: skip
+    assert width_target(capped, "assign") == 100
+
+
+def test_an_idle_subagent_takes_the_next_subtask_instead_of_a_new_spawn():
+    class HopByHop(sn.policies.PARL):
+        """Split a DeepSearch chain into hops, assign each when its input is ready, finish."""
+
+        def act(self, obs, rng):
+            if not obs.split:
+                return StageAction(kind="assign", width=4, profile="large")
+            if obs.ready:
+                return StageAction(kind="assign", width=1, profile="large")
+            if obs.running:
+                return StageAction(kind="join")
+            return StageAction(kind="finish")
+
+    ep = solve(HopByHop(), DeepSearch(hops=4, seed=1))
+    tasks = ep.tasks
+    assert list(tasks["id"]) == ["hop-01", "hop-02", "hop-03", "hop-04"]
+    assert tasks["agent"].nunique() == 1  # one subagent, reused hop after hop
+    assert ep.metrics["spawn_count"] == 1
+    decisions = kinds(ep, "policy.decision")
+    later_assigns = [d["observation"] for d in decisions if d["action"] == "assign"][1:]
+    assert len(later_assigns) == 3
+    assert all(o["idle"] == 1 and o["spawned"] == 1 for o in later_assigns)
 
 
 def test_mask_rules():
