@@ -22,7 +22,6 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -287,16 +286,8 @@ class StagedEpisode:
         self.context_chars += len(s.result)
 
     def _looks_wrong(self, s: _Sub) -> bool:
-        """Empty, or fewer rows than the subtask asked for (what an orchestrator can check)."""
-        if not (s.result or "").strip():
-            return True
-        with contextlib.suppress(Exception):
-            merged = self.scenario.merge({s.sub.id: s.result})
-            if isinstance(merged, list):
-                return len(merged) < len(s.sub.items)
-            if isinstance(merged, str):
-                return not merged.strip()
-        return False
+        """Empty, short or otherwise unusable, as the orchestrator can tell from the answer."""
+        return not self.scenario.looks_usable(s.sub, s.result or "")
 
     async def _join_all(self) -> None:
         futures = [

@@ -3,11 +3,12 @@
 A log-linear (softmax) policy with three heads over the features of a
 :class:`~swarmnb.policies.stages.StageObservation`: the action *kind* (assign, join, replan,
 tool_call, finish), the *width* (how many subtasks/subagents) and the subagent *profile*. The
-last two are only drawn for ``assign`` and ``replan``. A width's logit adds, to its own
-weights over the observation, shared weights (``width_rel``) over
-:func:`~swarmnb.policies.stages.width_features` — the width *relative to what the chosen action
-can use* — so what is learned at one size carries over to others. Impossible choices are
-masked out before the softmax. It is pure numpy — no torch — deterministic per seed (sampling uses the
+last two are only drawn for ``assign`` and ``replan``. The width head is bilinear: a width's
+logit is ``ψ(w) · (B x)``, with ``ψ`` its :func:`~swarmnb.policies.stages.width_features` —
+the width *relative to what the chosen action can use*, and its absolute size — and ``x`` the
+observation's features. No weight belongs to one width, so what is learned at one size
+("as many subtasks as units") carries over to sizes never seen. Impossible choices are masked
+out before the softmax. It is pure numpy — no torch — deterministic per seed (sampling uses the
 episode's ``random.Random``), and saved as plain JSON.
 
 :class:`~swarmnb.training.Trainer` fits it with a group-baseline policy gradient
@@ -49,11 +50,9 @@ from .stages import (
 __all__ = ["PARL"]
 
 FORMAT = "swarmnb.policies.PARL"
-#: the saved format's version: 2 added idle subagents, relative width features, wider widths
+#: the saved format's version: 2 added idle subagents, the bilinear width head, wider widths
 VERSION = 2
 HEADS = ("kind", "width", "profile")
-#: every weight array: the heads, plus the width weights shared across widths
-WEIGHTS = (*HEADS, "width_rel")
 
 
 def _softmax(logits: np.ndarray, mask: Sequence[bool]) -> np.ndarray:
@@ -106,13 +105,12 @@ class PARL(Policy):
         rng = np.random.default_rng(self.seed)
         sizes = {
             "kind": len(ACTION_KINDS),
-            "width": len(self.widths),
+            "width": N_WIDTH_FEATURES,
             "profile": len(self.profiles),
         }
         self.weights: dict[str, np.ndarray] = {
             head: rng.normal(0.0, init_scale, size=(n, N_FEATURES)) for head, n in sizes.items()
         }
-        self.weights["width_rel"] = rng.normal(0.0, init_scale, size=N_WIDTH_FEATURES)
         self.episodes_trained = 0
         #: (λ1, λ2) the staged driver weighs the reward terms with; the trainer sets them
         self.reward_lambdas: tuple[float, float] = (0.0, 0.0)
@@ -131,10 +129,10 @@ class PARL(Policy):
         usable = [p in obs.profiles for p in self.profiles]
         if not any(usable):
             usable = [True] * len(self.profiles)
-        rel = np.asarray(width_features(obs, kind, self.widths))
+        psi = np.asarray(width_features(obs, kind, self.widths))
         logits = {
             "kind": self.weights["kind"] @ x,
-            "width": self.weights["width"] @ x + rel @ self.weights["width_rel"],
+            "width": psi @ (self.weights["width"] @ x),
             "profile": self.weights["profile"] @ x,
         }
         masks = {"kind": mask["kind"], "width": mask["width"], "profile": usable}
@@ -187,12 +185,13 @@ class PARL(Policy):
         dist = self.distribution(obs, kind)
         grads = {h: np.zeros_like(w) for h, w in self.weights.items()}
         for head, i in self._indices(action).items():
+            if head == "width":  # ∂/∂B of (ψ_i·Bx − log Σ_j exp(ψ_j·Bx)) = (ψ_i − E_p[ψ]) ⊗ x
+                psi = np.asarray(width_features(obs, kind, self.widths))
+                grads[head] = np.outer(psi[i] - dist[head] @ psi, x)
+                continue
             g = -dist[head]
             g[i] += 1.0
             grads[head] = np.outer(g, x)
-            if head == "width":  # ∂/∂β of (ψ_i·β − log Σ_j exp(…)) = ψ_i − E_p[ψ]
-                rel = np.asarray(width_features(obs, kind, self.widths))
-                grads["width_rel"] = rel[i] - dist["width"] @ rel
         return grads
 
     def _indices(self, action: Mapping[str, Any]) -> dict[str, int]:
@@ -238,7 +237,7 @@ class PARL(Policy):
             )
             if list(data["actions"]) != list(ACTION_KINDS) or data["n_features"] != N_FEATURES:
                 raise PolicyFileError("saved PARL policy was made for another action space")
-            for head in WEIGHTS:
+            for head in HEADS:
                 w = np.asarray(data["weights"][head], dtype=float)
                 if w.shape != policy.weights[head].shape or not np.all(np.isfinite(w)):
                     raise PolicyFileError(f"saved PARL policy has bad {head!r} weights")

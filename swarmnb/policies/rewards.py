@@ -91,9 +91,11 @@ def episode_terms(
 
 
 def critical_step_budget(features: Mapping[str, float]) -> float:
-    """The episode's resource budget in critical steps: 1.5 × the single-agent estimate + 8.
+    """The episode's resource budget in critical steps: 3 × the single-agent estimate + 8.
 
-    Room for a careful single agent; an episode that runs past it ends there and is graded on
-    what it has.
+    Room for a careful single agent, and for a chain of subagents that each take one step of
+    a sequential goal (an orchestrator stage plus a subagent's search, read and answer per
+    step: about three times the single agent's estimate). An episode that runs past it ends
+    there and is graded on what it has.
     """
-    return 1.5 * float(features.get("est_steps_single", 1.0)) + 8.0
+    return 3.0 * float(features.get("est_steps_single", 1.0)) + 8.0

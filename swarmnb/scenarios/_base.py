@@ -174,6 +174,25 @@ class Scenario(ABC):
     def format_answer(self, answer: Any) -> str:
         """The answer as the final message text an agent would send."""
 
+    def looks_usable(self, subtask: Subtask, result: str) -> bool:
+        """Whether one subtask's answer looks usable, judged as an orchestrator can: from the
+        answer alone, never the ground truth.
+
+        Not empty, and — where merging it on its own gives rows — as many rows as the subtask
+        has items. Scenarios whose subtasks answer in their own form override it.
+        """
+        if not result.strip():
+            return False
+        try:
+            merged = self.merge({subtask.id: result})
+        except Exception:  # a merge that needs more than one answer: judged non-empty above
+            return True
+        if isinstance(merged, list):
+            return len(merged) >= len(subtask.items)
+        if isinstance(merged, str):
+            return bool(merged.strip())
+        return True
+
     def merge_prompt(self, results: Mapping[str, str]) -> str:
         """A self-contained prompt asking one agent to merge subtask results."""
         return (

@@ -225,6 +225,10 @@ class DeepSearch(SearchScenario):
     def format_answer(self, answer: Any) -> str:
         return f"ANSWER: {parse_final_answer(answer)}"
 
+    def looks_usable(self, subtask: Subtask, result: str) -> bool:
+        """A hop (or the whole chain) is usable when it ends with a named ``ANSWER:``."""
+        return bool(parse_final_answer(result).strip())
+
     def grade(self, answer: Any) -> dict[str, float]:
         """item_f1 = success_rate = 1.0 when the final name is the gold one."""
         right = norm_value(parse_final_answer(answer)) == norm_value(self.ground_truth)

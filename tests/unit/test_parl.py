@@ -139,18 +139,18 @@ def test_gradient_matches_finite_differences():
         bumped = policy.logprob(obs, action)
         policy.weights[head][i, j] -= eps
         assert grads[head][i, j] == pytest.approx((bumped - base) / eps, abs=1e-4)
-    for kind in ("assign", "replan"):  # the shared width weights, judged against each kind
+    for kind in ("assign", "replan"):  # the width head judges widths against each kind
         act = {**action, "kind": kind, "width": 3}  # 3 of the 3 unfinished subtasks
         suspect = StageObservation(kind="wide_search", units=20, depth=1, width_max=20, stage=2,
                                    max_stages=12, split=True, planned=8, done=5, suspect=3,
                                    spawned=8, idle=8)  # fmt: skip
         grads = policy.grad_logprob(suspect, act)
-        for j in range(len(policy.weights["width_rel"])):
+        for i, j in ((0, 0), (2, 0), (3, 9), (1, 23)):
             base = policy.logprob(suspect, act)
-            policy.weights["width_rel"][j] += eps
+            policy.weights["width"][i, j] += eps
             bumped = policy.logprob(suspect, act)
-            policy.weights["width_rel"][j] -= eps
-            assert grads["width_rel"][j] == pytest.approx((bumped - base) / eps, abs=1e-4)
+            policy.weights["width"][i, j] -= eps
+            assert grads["width"][i, j] == pytest.approx((bumped - base) / eps, abs=1e-4)
 
 
 def test_width_features_judge_a_width_against_what_the_action_can_use():
