@@ -65,7 +65,10 @@ class StagedEpisode:
         self.config = driver.config
         self.scenario = driver.scenario
         self.policy = driver.config.policy
-        self.rng = random.Random(f"stages:{driver.seed}")
+        draws = getattr(self.policy, "draws", None)  # the policy's own stream, if it has one
+        self.rng = random.Random(
+            f"stages:{driver.seed}" + (f":{draws}" if draws is not None else "")
+        )
         features = dict(self.scenario.features())
         self.features = features
         self.budget = critical_step_budget(features)

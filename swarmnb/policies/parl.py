@@ -114,6 +114,9 @@ class PARL(Policy):
         self.episodes_trained = 0
         #: (λ1, λ2) the staged driver weighs the reward terms with; the trainer sets them
         self.reward_lambdas: tuple[float, float] = (0.0, 0.0)
+        #: a separate stream for the policy's draws (None: the episode's seed alone). The
+        #: trainer gives each rollout of a group its own stream over the same sim seed.
+        self.draws: int | None = None
 
     # -- the Policy interface ------------------------------------------------------------------
     def decide(self, observation: Observation, rng: random.Random) -> Decision:

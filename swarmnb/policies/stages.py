@@ -20,8 +20,8 @@ empty), the steps and budget used, how full its own context is — and picks a
 - ``finish`` — merge the results into the answer (running subtasks are cancelled).
 
 :func:`action_mask` says which choices make sense now (join needs running subtasks, assign
-needs work left, …), so a learned policy never wastes probability on impossible moves. :func:`width_features`
-describes each width *relative to what the chosen action can use* (the goal's units before the
+needs work left, …), so a learned policy never wastes probability on impossible moves.
+:func:`width_features` describes each width *relative to what the chosen action can use* (the goal's units before the
 split, the ready or suspect subtasks after it), so that a preference learned at one size
 ("one subtask per unit") carries over to sizes never seen in training.
 
@@ -169,8 +169,8 @@ N_FEATURES = len(features(StageObservation(kind="x", units=1, depth=1, width_max
 def action_mask(obs: StageObservation, widths: tuple[int, ...] = WIDTHS) -> dict[str, list[bool]]:
     """Which kinds and widths are possible now.
 
-    - ``assign`` needs a free subagent (idle, or one more under the limit) and work to start: before the first assign, always;
-      after it, ready subtasks — or subtasks whose inputs are still running (it waits for
+    - ``assign`` needs a free subagent (idle, or one more under the limit) and work to start:
+      before the first assign, always; after it, ready subtasks — or subtasks whose inputs are still running (it waits for
       them first, within the same stage);
     - ``join`` needs running subtasks; ``replan`` suspect results, or running subtasks (it
       waits for them first);

@@ -38,6 +38,8 @@ class RolloutJob:
     task: dict[str, Any]
     scenario_seed: int
     seed: int
+    #: which stream of the policy's own draws (``PARL.draws``); the sim follows ``seed``
+    draws: int | None = None
     lambdas: tuple[float, float] = (0.0, 0.0)
     trace: str | None = None
     fast: bool = True
@@ -63,6 +65,7 @@ def run_rollout(job: RolloutJob) -> Rollout:
     """Play one episode of ``job`` and read its decisions and rewards back from the events."""
     policy = PARL.from_dict(job.policy)
     policy.reward_lambdas = job.lambdas
+    policy.draws = job.draws
     task = CurriculumTask(str(job.task["kind"]), int(job.task["size"]), float(job.task["weight"]))
     scenario = task.make(job.scenario_seed)
     options = {"trace": job.trace, "learn": False, "seed": job.seed, **job.swarm}

@@ -130,7 +130,10 @@ class Trainer:
                 policy=policy,
                 task=task.as_dict(),
                 scenario_seed=scenario_seed,
-                seed=10 * TRAIN_SEED_BASE + self.seed * 1_000_003 + first + i,
+                # common random numbers: the group shares the sim's seed, only the
+                # policy's draws differ, so an advantage measures the policy's choices
+                seed=10 * TRAIN_SEED_BASE + self.seed * 1_000_003 + first,
+                draws=i,
                 lambdas=lambdas,
                 trace=self.trace,
                 swarm=self.swarm_options,
