@@ -21,9 +21,9 @@ empty), the steps and budget used, how full its own context is — and picks a
 
 :func:`action_mask` says which choices make sense now (join needs running subtasks, assign
 needs work left, …), so a learned policy never wastes probability on impossible moves.
-:func:`width_features` describes each width *relative to what the chosen action can use* (the goal's units before the
-split, the ready or suspect subtasks after it), so that a preference learned at one size
-("one subtask per unit") carries over to sizes never seen in training.
+:func:`width_features` describes each width *relative to what the chosen action can use* (the
+goal's units before the split, the ready or suspect subtasks after it), so that a preference
+learned at one size ("one subtask per unit") carries over to sizes never seen in training.
 
 Example::
 
@@ -170,8 +170,8 @@ def action_mask(obs: StageObservation, widths: tuple[int, ...] = WIDTHS) -> dict
     """Which kinds and widths are possible now.
 
     - ``assign`` needs a free subagent (idle, or one more under the limit) and work to start:
-      before the first assign, always; after it, ready subtasks — or subtasks whose inputs are still running (it waits for
-      them first, within the same stage);
+      before the first assign, always; after it, ready subtasks — or subtasks whose inputs are
+      still running (it waits for them first, within the same stage);
     - ``join`` needs running subtasks; ``replan`` suspect results, or running subtasks (it
       waits for them first);
     - ``tool_call`` is possible while nothing is planned yet or nothing runs (at most 3);
