@@ -47,7 +47,8 @@ def _resume(args: argparse.Namespace) -> int:
 
 
 def _resume_episode(trace: Path, header: dict[str, Any], stored: int) -> int:
-    from swarmnb.orchestrator.recipe import check_recipe, start_from_recipe
+    from swarmnb.orchestrator.rebuild import start_from_recipe
+    from swarmnb.orchestrator.recipe import check_recipe
     from swarmnb.runtime.clock import run_in_new_loop
 
     recipe, run_id = header["episode"], header["run"]

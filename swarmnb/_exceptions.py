@@ -115,6 +115,7 @@ __all__ = [
     "ResumeError",
     "ResumeMismatch",
     "ResumeNotFound",
+    "ResumeNotRebuildable",
     "ResumeVersionError",
     "RetryableError",
     "SandboxError",

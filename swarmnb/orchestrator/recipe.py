@@ -21,7 +21,7 @@ data — is recorded as ``{"why": ...}``, and ``swarmnb resume`` refuses such a 
 Example::
 
     recipe = episode_recipe(swarm, scenario, decision, seed=3)   # in Swarm.start
-    episode = start_from_recipe(recipe, trace="runs/", resume="runs/r1.jsonl")
+    episode = start_from_recipe(recipe, trace="runs/", resume="runs/r1.jsonl")   # .rebuild
 """
 
 from __future__ import annotations
@@ -31,28 +31,25 @@ import inspect
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from .._exceptions import ResumeNotRebuildable
-from ..policies import Decision, Observation, Policy
-from ..runtime.budget import Budget
+from ..policies import Decision
 from .goal import Goal
 
 if TYPE_CHECKING:
-    import random
-
-    from .episode import Episode
     from .swarm import Swarm
 
-__all__ = ["RECIPE_VERSION", "check_recipe", "episode_recipe", "object_spec", "start_from_recipe"]
+__all__ = ["RECIPE_VERSION", "build", "check_recipe", "episode_recipe", "object_spec"]
 
 RECIPE_VERSION = 1
 _DECISION_FIELDS = ("mode", "width", "profile", "model", "logprob", "probs")
 _BUDGET_FIELDS = ("usd", "tokens", "seconds", "steps")
 
 
-class _NotRecordable(Exception):
-    """Internal: why part of an episode cannot be written down."""
+#: Raised inside this module with why part of an episode cannot be written down; its message
+#: becomes the recipe's ``why`` (and, at ``swarmnb resume``, the refusal's reason).
+_NotRecordable = ResumeNotRebuildable
 
 
 def _reference(cls: type) -> str:
@@ -126,7 +123,8 @@ def object_spec(obj: Any, what: str) -> dict[str, Any]:
         return {"why": f"the {what}: {exc}"}
 
 
-def _build(spec: Mapping[str, Any]) -> Any:
+def build(spec: Mapping[str, Any]) -> Any:
+    """The object an :func:`object_spec` describes."""
     factory = _import(spec["factory"])
     if "state" in spec:
         return factory.from_dict(spec["state"])
@@ -179,22 +177,6 @@ def episode_recipe(swarm: Swarm, scenario: Any, decision: Decision, *, seed: int
     }
 
 
-class _Recorded(Policy):
-    """Stands in for a policy whose decision was recorded (plan and LLM episodes)."""
-
-    name: ClassVar[str] = "recorded"
-
-    def __init__(self, name: str, decision: Decision) -> None:
-        self.name = name  # type: ignore[misc]
-        self.decision = decision
-
-    def decide(self, observation: Observation, rng: random.Random) -> Decision:
-        return self.decision
-
-    def __repr__(self) -> str:
-        return f"<recorded decision of policy {self.name!r}>"
-
-
 def check_recipe(recipe: Mapping[str, Any], *, resume: str | Path, run: str = "the run") -> None:
     """Raise :class:`~swarmnb.ResumeNotRebuildable` if ``recipe`` cannot rebuild its episode."""
     python = (
@@ -210,37 +192,3 @@ def check_recipe(recipe: Mapping[str, Any], *, resume: str | Path, run: str = "t
             f"{run} was recorded by a newer swarmnb (recipe version {recipe.get('version')}); "
             f"upgrade swarmnb, or {python}"
         )
-
-
-def start_from_recipe(
-    recipe: Mapping[str, Any], *, trace: str | Path, resume: str | Path, run: str = "the run"
-) -> Episode:
-    """Rebuild the episode of ``recipe`` and start it (in a running loop), resuming ``resume``.
-
-    Raises :class:`~swarmnb.ResumeNotRebuildable` when the recipe says why it cannot.
-    """
-    from .swarm import Swarm
-
-    check_recipe(recipe, resume=resume, run=run)
-    decision = Decision(**recipe["decision"])
-    policy_info = recipe["policy"]
-    if decision.mode == "stages":
-        policy: Policy = _build(policy_info["spec"])
-    else:
-        policy = _Recorded(policy_info["name"], decision)
-    config, options = recipe["swarm"], recipe["run"]
-    context = config["context_strategy"]
-    budget = options["budget"]
-    swarm = Swarm(
-        policy=policy, subagents=config["subagents"],
-        orchestrator_model=config["orchestrator_model"], max_subagents=config["max_subagents"],
-        max_concurrency=options["max_concurrency"], profile_limits=options["profile_limits"],
-        budget=None if budget is None else Budget(**budget), clock=options["clock"], trace=trace,
-        seed=options["seed"], max_orchestrator_steps=config["max_orchestrator_steps"],
-        max_subagent_steps=config["max_subagent_steps"],
-        max_single_agent_steps=config["max_single_agent_steps"], learn=False,
-        model_options=config["model_options"],
-        context_strategy=None if context is None else _build(context),
-    )  # fmt: skip
-    scenario = _build(recipe["scenario"])
-    return swarm._launch(scenario, decision, seed=options["seed"], resume=resume)

@@ -306,7 +306,7 @@ def test_under_the_real_clock_restored_work_takes_no_time(tmp_path: Path) -> Non
 
 
 def test_an_episode_records_the_recipe_swarmnb_resume_rebuilds_it_from(tmp_path: Path) -> None:
-    from swarmnb.orchestrator.recipe import start_from_recipe
+    from swarmnb.orchestrator.rebuild import start_from_recipe
 
     swarm = sn.Swarm(policy=sn.policies.FixedWidth(2), clock="virtual", trace=tmp_path, seed=4)
     first = swarm.solve_sync(sn.scenarios.WideSearch(n_items=6, seed=2))
