@@ -167,7 +167,8 @@ class Load:
 async def drive(base: str, args: argparse.Namespace) -> dict[str, Any]:
     load = Load(base, args)
     spec = {
-        "agents": args.agents, "keep_open": True, "model": "sim/small",
+        "agents": args.agents, "max_concurrent_tasks": args.max_concurrent_tasks,
+        "keep_open": True, "model": "sim/small",
         "tool_latency_s": args.tool_latency, "latency_scale": 1.0, "backoff_s": 0.05,
         "faults": {"transient_rate": args.transient, "crash_rate": args.crash,
                    "restart_s": args.restart_s},
@@ -248,6 +249,12 @@ def report(out: dict[str, Any], args: argparse.Namespace) -> None:
         f"swarm service load test — {args.swarms} swarms × {args.agents} agents, "
         f"{args.tasks:,} tasks each ({total:,} tasks), {args.tool_calls} tool calls per task"
     )
+    slots = args.swarms * args.agents * args.max_concurrent_tasks
+    print(
+        f"each agent works on up to {args.max_concurrent_tasks} task(s) at once "
+        f"(max_concurrent_tasks={args.max_concurrent_tasks}, as an agent manifest's "
+        f"limits.max_concurrent_tasks): {slots:,} task slots in all"
+    )
     print(
         "sim/small models on the real clock (simulated latency and cost: a simulation); "
         f"faults: {args.transient:.0%} transient per attempt, {args.crash:.1%} agent crashes, "
@@ -271,6 +278,11 @@ def report(out: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         f"  server CPU             {cpu:.1f} s = {cpu / max(completed, 1) * 1e3:.2f} ms per task "
         f"(one free core → at most {completed / cpu if cpu else float('nan'):,.0f} tasks/s)"
+    )
+    client = out.get("client_cpu", float("nan"))
+    print(
+        f"  load generator CPU     {client:.1f} s = {client / max(completed, 1) * 1e3:.2f} ms "
+        "per task (this script: HTTP, SSE parsing; it shares the machine with the server)"
     )
     print(f"  peak tool calls        {peak_tools:,.0f} at once (target ≥ 1,500)")
     print(f"  agent crashes          {crashes:,}")
@@ -304,6 +316,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--swarms", type=int, default=10)
     p.add_argument("--agents", type=int, default=100)
+    p.add_argument(
+        "--max-concurrent-tasks", type=int, default=2,
+        help="tasks one agent works on at once (its manifest's limits.max_concurrent_tasks)",
+    )  # fmt: skip
     p.add_argument("--tasks", type=int, default=1500, help="tasks per swarm")
     p.add_argument("--tool-calls", type=int, default=3, help="concurrent tool calls per task")
     p.add_argument("--tool-latency", type=float, default=0.6, help="mean seconds per tool call")
