@@ -100,28 +100,32 @@ class Load:
         return r
 
     async def follow(self, sid: str) -> None:
+        """Follow a swarm's SSE stream: raw bytes split into events, only a few decoded."""
         last = None
+        kinds = self.kinds[sid]
+        events = self.events[sid]
         while True:
             headers = {"Last-Event-ID": str(last)} if last is not None else {}
             try:
                 async with self.http.stream(
                     "GET", f"/v1/swarms/{sid}/events", headers=headers
                 ) as response:
-                    event_id, kind, data = None, "", None
-                    async for line in response.aiter_lines():
-                        if line.startswith("id: "):
-                            event_id = int(line[4:])
-                        elif line.startswith("event: "):
-                            kind = line[7:]
-                            if kind == "end":
-                                return
-                        elif line.startswith("data: "):
-                            data = line[6:]
-                        elif not line and event_id is not None and data is not None:
-                            self.kinds[sid][kind] += 1
-                            if kind in _DECODE:  # the rest are only counted: a cheap client
-                                self.events[sid].append(orjson.loads(data))
-                            last, event_id, data = event_id, None, None
+                    buffer = b""
+                    async for chunk in response.aiter_raw():
+                        blocks = (buffer + chunk).split(b"\n\n")
+                        buffer = blocks.pop()  # an unfinished event waits for the next chunk
+                        for block in blocks:
+                            if not block.startswith(b"id: "):
+                                if block.startswith(b"event: end"):
+                                    return
+                                continue  # retry: / keep-alive comments
+                            head, _, rest = block.partition(b"\nevent: ")
+                            kind, _, data = rest.partition(b"\ndata: ")
+                            name = kind.decode()
+                            kinds[name] += 1
+                            if name in _DECODE:  # the rest are only counted: a cheap client
+                                events.append(orjson.loads(data))
+                            last = int(head[4:])
             except httpx.TransportError:
                 await asyncio.sleep(0.2)
 
