@@ -5,13 +5,16 @@ would: it creates the swarms, submits tasks in batches, follows every swarm's ev
 (SSE), and polls status, tasks, agents and metrics while the swarms work. Each task is one
 agent's job: a ``sim/small`` model call (simulated latency, slept on the real clock) and
 concurrent tool calls; 30 % of attempts fail with an injected transient fault and are retried,
-and a share of attempts crash their agent, which a supervisor restarts.
+and a share of attempts crash their agent, which a supervisor restarts. Each agent works on up
+to ``--max-concurrent-tasks`` tasks at once (default 2, as an agent manifest's
+``limits.max_concurrent_tasks``); a crash loses all the agent's attempts in flight.
 
 Prints tasks/s, task success rate, p50/p99 latency per route, the peak of concurrent tool
 calls, and agent recovery times (crash → restarted, crash → the task done elsewhere). Model
 figures come from the sim models: a simulation, not a provider's behaviour.
 
     python benchmarks/service_load.py              # 10 swarms × 100 agents, 1,500 tasks each
+    python benchmarks/service_load.py --max-concurrent-tasks 1   # one task per agent at a time
     python benchmarks/service_load.py --quick      # a smaller smoke run
 
 Targets: ≥ 450 tasks/s, ≥ 99.5 % success, p95 agent recovery < 5 s, ≥ 1,500 concurrent tool
