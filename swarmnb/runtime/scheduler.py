@@ -33,20 +33,28 @@ from ..events import EventBus
 from ..graph import Task
 from .backends import Backend, LocalBackend
 from .budget import BudgetTracker, Usage
+from .clock import VirtualClockLoop
 from .context import Context
 from .durable import Prior, Restored, Restorer, ResultSink
 from .outcomes import describe_error, is_retryable, preview
+from .reenact import Reenactor, Replay
 from .retry import Backoff
+from .states import (
+    BACKOFF,
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    PENDING,
+    READY,
+    RUNNING,
+    SKIPPED,
+    STATE_NAMES,
+)
 
 __all__ = ["Scheduler"]
 
-PENDING, READY, RUNNING, BACKOFF, COMPLETED, FAILED, SKIPPED, CANCELLED = range(8)
-STATE_NAMES = (
-    "pending", "ready", "running", "backoff", "completed", "failed", "skipped", "cancelled",
-)  # fmt: skip
 
-
-class Scheduler:
+class Scheduler(Reenactor):
     """Owns one run's task states; lives on the run's event loop."""
 
     def __init__(
@@ -94,6 +102,9 @@ class Scheduler:
         self.running: dict[int, asyncio.Task[None]] = {}
         self.backoff_timers: dict[int, asyncio.TimerHandle] = {}
         self.waiters: dict[int, list[asyncio.Future[Any]]] = {}
+        # Earlier attempts to re-enact (a resumed run under the virtual clock), by task.
+        self.replays: dict[int, Replay] = {}
+        self._replay_timeline = restorer is not None and isinstance(self.loop, VirtualClockLoop)
         self.reserved: dict[int, float] = {}  # budget held by each running attempt
         self.reasons: dict[int, str] = {}  # why a task ended without completing
         self.open_tasks = 0
@@ -162,6 +173,12 @@ class Scheduler:
             self.attempts[i] = earlier.retries  # as the same attempt number (its ctx.rng too)
             fields["carried"] = earlier.fields()
             self._charge(earlier)
+            if self._replay_timeline and earlier.spans:  # its retried attempts first
+                self.replays[i] = Replay(earlier.spans, None)
+                self.attempts[i] = max(0, earlier.retries - len(earlier.spans))
+        elif isinstance(earlier, Restored) and self._replay_timeline and earlier.spans:
+            self.replays[i] = Replay(earlier.spans, earlier)  # re-enacted, not restored at once
+            earlier = None
         elif earlier is None and self.restorer is not None and self.restorer.changed(task):
             fields["changed"] = True
         self.bus.emit("task.queued", fields)
@@ -232,7 +249,10 @@ class Scheduler:
             if not self._admit(i):
                 ready.appendleft(i)
                 return
-            self._launch(i)
+            if self.replays and i in self.replays:
+                self._launch_replay(i)
+            else:
+                self._launch(i)
 
     def _admit(self, i: int) -> bool:
         if not self._budget_limited:

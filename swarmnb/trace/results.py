@@ -6,6 +6,9 @@ lines too, named apart so that tools reading every ``*.jsonl`` of a folder as a 
 a header line, then one record per completed (or restored) task, keyed by task id and the
 *fingerprint* of the task's definition — never by position — and a small tally line each
 time a task retries (so a resumed run knows how many retries an unfinished task has left).
+Records and retry lines also keep each attempt's *span* — its start and end on the run's clock
+(and the backoff delay after an attempt that retried) — so that a resumed simulation can
+re-enact restored work on the uninterrupted run's timeline.
 
 Serialization: a value made only of ``str``, ``int`` (64-bit), finite ``float``, ``bool``,
 ``None``, ``list`` and ``dict`` with ``str`` keys is stored as JSON. Anything else (tuples,
@@ -35,8 +38,8 @@ import hashlib
 import os
 import pickle
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -152,6 +155,8 @@ class ResultRecord:
     enc: str
     data: Any
     tallies: Mapping[str, Any]
+    #: Each attempt's ``[start, end]`` (``[start, end, delay]`` if it retried); may be empty.
+    spans: tuple[tuple[float, ...], ...] = field(default=())
 
     def value(self) -> Any:
         """The value the task returned (unpickled on demand for the pickle fallback)."""
@@ -177,6 +182,7 @@ class ResultStore:
         max_bytes: int = MAX_BYTES,
         fsync: str | None = None,
         about: Mapping[str, Any] | None = None,
+        now: Callable[[], float] | None = None,
     ) -> None:
         policy = fsync or os.environ.get("SWARMNB_FSYNC", "batch")
         if policy not in _FSYNC_POLICIES:
@@ -186,6 +192,9 @@ class ResultStore:
         self.max_bytes = max_bytes
         self.fingerprints = Fingerprints()
         self._earlier: dict[str, dict[str, float]] = {}  # per unfinished task
+        self._now = now  # the run's clock: when a completing attempt ends
+        self._started: dict[str, float] = {}  # the running attempt's start, by task
+        self._spans: dict[str, list[list[float]]] = {}  # attempts that retried, by task
         self._count = 0
         self._last_sync = time.monotonic()
         self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -204,7 +213,8 @@ class ResultStore:
             "seed": getattr(options, "seed", 0),
             "max_concurrency": getattr(options, "max_concurrency", None),
         }
-        return cls(results_path(trace_path), run_id=run.id, name=run.name, about=about)
+        now = getattr(run, "now", None)
+        return cls(results_path(trace_path), run_id=run.id, name=run.name, about=about, now=now)
 
     # -- the sink ----------------------------------------------------------------------------
     def __call__(self, task: Task, value: Any, fields: Mapping[str, Any]) -> None:
@@ -235,6 +245,10 @@ class ResultStore:
             record["retries"] = earlier.get("retries", 0)
             for name in _USAGE:
                 record[name] = earlier.get(name, 0) + get(name, 0)
+        started = self._started.get(task.id)
+        if started is not None and self._now is not None:
+            spans = self._spans.get(task.id, ()) if self._spans else ()
+            record["spans"] = [*spans, [started, self._now()]]
         record["enc"] = enc
         record["value"] = data
         line = orjson.dumps(record) + b"\n"
@@ -246,6 +260,9 @@ class ResultStore:
             )
         self._write(line)
         self._count += 1
+        self._started.pop(task.id, None)
+        if self._spans:
+            self._spans.pop(task.id, None)
         due = self.fsync == "batch" and time.monotonic() - self._last_sync >= _BATCH_FSYNC_S
         if self.fsync == "always" or due:
             self._sync()
@@ -257,15 +274,25 @@ class ResultStore:
         """Tally each unfinished task's retries and usage (earlier runs' included); the event
         sink hook."""
         kind = event["kind"]
-        if kind == "task.retrying":  # rare: recorded too, so a resume knows the retries left
+        if kind == "task.started":
+            self._started[event["task"]] = event["t"]
+        elif kind == "task.retrying":  # rare: recorded too, so a resume knows the retries left
             task_id = event["task"]
             tally = self._earlier.setdefault(task_id, {})
-            tally["retries"] = tally.get("retries", 0) + 1
-            for name in _USAGE:
-                tally[name] = tally.get(name, 0) + event.get(name, 0)
+            replayed = "restored" in event  # an earlier run's attempt: already in the tallies
+            if not replayed:
+                tally["retries"] = tally.get("retries", 0) + 1
+                for name in _USAGE:
+                    tally[name] = tally.get(name, 0) + event.get(name, 0)
             extra = tally.get("attempts", 0) - tally.get("carried_retries", 0)
-            record = {"task": task_id, "kind": "retrying", "attempts": event["attempt"] + extra}
+            attempts = event["attempt"] + extra if not replayed else tally.get("attempts", 0)
+            record = {"task": task_id, "kind": "retrying", "attempts": attempts}
             record.update({k: tally.get(k, 0) for k in ("retries", *_USAGE)})
+            started = self._started.pop(task_id, None)
+            if started is not None:
+                span = [started, event["t"], event.get("delay", 0.0)]
+                self._spans.setdefault(task_id, []).append(span)
+                record["span"] = span
             self._write(orjson.dumps(record) + b"\n")
         elif kind == "task.queued" and "carried" in event:
             carried = event["carried"]
@@ -337,11 +364,16 @@ def read_results(
         try:
             raw = orjson.loads(line)
             if raw.get("kind") == "retrying":
-                retried[raw["task"]] = {k: raw.get(k, 0) for k in _TALLIES}
+                spans = retried.get(raw["task"], {}).get("spans", ())
+                tally: dict[str, Any] = {k: raw.get(k, 0) for k in _TALLIES}
+                span = raw.get("span")
+                tally["spans"] = (*spans, tuple(span)) if span else spans
+                retried[raw["task"]] = tally
                 continue
             record = ResultRecord(
                 task=raw["task"], fp=raw["fp"], enc=raw["enc"], data=raw["value"],
                 tallies={k: raw.get(k, 0) for k in _TALLIES},
+                spans=tuple(tuple(span) for span in raw.get("spans", ())),
             )  # fmt: skip
         except (orjson.JSONDecodeError, KeyError, TypeError):
             raise ResumeCorrupt(f"{path}:{number}: not a result record") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -262,3 +263,43 @@ def test_the_cli_resumes_a_graph_run(tmp_path: Path, capsys: pytest.CaptureFixtu
     resumed = sn.replay(out.split("trace: ")[-1].strip())
     assert resumed.metrics["n_completed"] == first.metrics["n_completed"]
     assert resumed.metrics["tokens_in"] == first.metrics["tokens_in"]
+
+
+class Sleepy(Counting):
+    """Work that takes simulated time (a seeded draw per attempt), so the timeline matters."""
+
+    async def __call__(self, task: sn.Task, ctx: sn.Context) -> Any:  # type: ignore[override]
+        await asyncio.sleep(ctx.rng.uniform(0.5, 3.0))
+        return super().__call__(task, ctx)
+
+
+def _timeline(run: sn.Run) -> list[Any]:
+    """Each task's first start, end and retries (attempts count an interrupted one twice)."""
+    rows = run.tasks.sort_values("id").itertuples()
+    return [value for row in rows for value in (row.started, row.finished, row.retries)]
+
+
+@pytest.mark.parametrize("cut", [0.25, 0.5, 0.75, 1.0])
+def test_a_resumed_simulation_keeps_the_uninterrupted_timeline(tmp_path: Path, cut: float) -> None:
+    graph = sn.TaskGraph.random(16, seed=2)
+    fail = {"t3": 2, "t5": 3, "t9": 2}  # retried attempts, some restored, some in flight
+    first = _run(tmp_path, Sleepy(fail), graph, max_concurrency=3, seed=5)
+    trace = _crash_at(first, int(len(first.events) * cut))
+    work = Sleepy(fail)
+    again = _run(tmp_path / "again", work, graph, max_concurrency=3, seed=5, resume=trace)
+
+    _, stored, _ = read_results(results_path(trace))
+    assert not {t for t, _ in work.calls} & set(stored)  # restored work is never called
+    assert again.results == first.results
+    for name, value in first.metrics.items():  # the timeline metrics too
+        assert again.metrics[name] == (pytest.approx(value) if isinstance(value, float) else value)
+    assert _timeline(again) == pytest.approx(_timeline(first))
+    replayed = [e for e in again.events if e["kind"] == "task.started" and e.get("restored")]
+    assert {e["task"] for e in replayed} >= set(stored)
+
+
+def test_under_the_real_clock_restored_work_takes_no_time(tmp_path: Path) -> None:
+    first = sn.run_graph_sync(_graph(), Counting(), trace=tmp_path, clock="real")
+    again = sn.run_graph_sync(_graph(), Counting(), trace=tmp_path, clock="real", resume=first.id)
+    kinds = [e["kind"] for e in again.events if e["kind"].startswith("task.")]
+    assert kinds.count("task.restored") == 4 and "task.started" not in kinds
