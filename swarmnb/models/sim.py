@@ -119,8 +119,40 @@ def strip_repairs(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
     return msgs, repairs
 
 
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+
+
 def _digest(*parts: Any) -> str:
-    blob = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(_canonical(parts).encode()).hexdigest()
+
+
+_TEXT_JSON: dict[tuple[tuple[str, str], ...], str] = {}  # all-text message items → JSON
+
+
+def _message_json(message: dict[str, Any]) -> str:
+    """``_canonical(message)``, remembered for all-text messages: a conversation's turns are
+    hashed again at every later turn. Only all-``str`` items are stored, so a hit is always
+    a message equal to the stored one (``1 == True`` cannot collide with a string)."""
+    items = tuple(message.items())
+    try:
+        return _TEXT_JSON[items]
+    except (KeyError, TypeError):  # not seen, or holds a list (tool calls)
+        pass
+    text = _canonical(message)
+    if all(type(k) is str and type(v) is str for k, v in items):
+        if len(_TEXT_JSON) >= 4096:
+            _TEXT_JSON.clear()
+        _TEXT_JSON[items] = text
+    return text
+
+
+def _request_digest(
+    seed: int, name: str, base: list[dict[str, Any]], tools: Any, repairs: int
+) -> str:
+    """``_digest(seed, name, base, tools, repairs)``, its JSON assembled message by message."""
+    head = _canonical([seed, name])[:-1]
+    tail = _canonical([tools, repairs])[1:]
+    blob = f"{head},[{','.join(map(_message_json, base))}],{tail}"
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -134,25 +166,28 @@ def simulate(
     seed: int | None = None,
     max_tokens: int | None = None,
     malformed: MalformedKind | None = None,
+    prompt_tokens: int | None = None,
 ) -> SimOutcome:
     """Compute a sim model's reply; deterministic in (seed, model, messages, tools).
 
     ``malformed`` forces a corrupted reply (fault injection); otherwise a tool-calling reply
     is corrupted with the profile's ``malformed_rate``. A text reply longer than
     ``max_tokens`` is cut there (``finish_reason == "length"``), as real models stop.
+    ``prompt_tokens`` is ``estimate_tokens(messages, tools)`` when the caller has counted
+    already (the fast path has), else it is counted here.
     Raises :class:`UnknownSimModel` and :class:`ContextOverflow`.
     """
     profile = resolve_profile(model)
     msgs = plain_messages(messages)
     tools = list(tools) if tools else None
-    tokens_in = estimate_tokens(msgs, tools)
+    tokens_in = estimate_tokens(msgs, tools) if prompt_tokens is None else prompt_tokens
     if tokens_in > profile.context_window:
         raise ContextOverflow(
             f"{profile.model}: prompt of ~{tokens_in:,} tokens exceeds the context window of "
             f"{profile.context_window:,} tokens"
         )
     base, repairs = strip_repairs(msgs)
-    request_hash = _digest(seed or 0, profile.name, base, tools, repairs)
+    request_hash = _request_digest(seed or 0, profile.name, base, tools, repairs)
     rng = random.Random(request_hash)
     accuracy = profile.accuracy(tokens_in)
 

@@ -21,6 +21,11 @@ from .sim_params import CHARS_PER_TOKEN, MESSAGE_OVERHEAD_TOKENS, REPLY_PRIMING_
 
 __all__ = ["estimate_message_tokens", "estimate_text_tokens", "estimate_tokens", "message_text"]
 
+# Built once: ``json.dumps`` with keyword arguments builds a new encoder on every call, and
+# these run for every message of every request.
+_dumps = json.JSONEncoder(default=str).encode
+_dumps_sorted = json.JSONEncoder(sort_keys=True, default=str).encode
+
 
 def estimate_text_tokens(text: str | None) -> int:
     """Tokens in a piece of text (0 for empty or ``None``)."""
@@ -42,7 +47,9 @@ def estimate_message_tokens(message: dict[str, Any]) -> int:
     tokens = MESSAGE_OVERHEAD_TOKENS + estimate_text_tokens(message_text(message))
     tool_calls = message.get("tool_calls")
     if tool_calls:
-        tokens += estimate_text_tokens(json.dumps(_plain(tool_calls), default=str))
+        if not (isinstance(tool_calls, list) and all(type(c) is dict for c in tool_calls)):
+            tool_calls = _plain(tool_calls)  # plain dicts already dump as they are
+        tokens += estimate_text_tokens(_dumps(tool_calls))
     return tokens
 
 
@@ -52,7 +59,7 @@ def estimate_tokens(
     """Prompt tokens of a request: every message, the tool schemas, and the reply priming."""
     total = REPLY_PRIMING_TOKENS + sum(estimate_message_tokens(m) for m in messages)
     if tools:
-        total += estimate_text_tokens(json.dumps(list(tools), sort_keys=True, default=str))
+        total += estimate_text_tokens(_dumps_sorted(list(tools)))
     return total
 
 
