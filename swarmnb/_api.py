@@ -34,13 +34,16 @@ def start_run(
     driver: Driver | None = None,
     options: RunOptions | None = None,
     resume: str | Path | None = None,
+    about: Mapping[str, Any] | None = None,
     _blocking: bool = False,
     **option_values: Any,
 ) -> Run:
     """Build a run from ``options`` (or keyword options), attach its sinks and start it.
 
     With ``trace=`` a folder, the run also keeps a result store (full values of completed
-    tasks); ``resume`` (a trace path or run id) restores what an interrupted run completed.
+    tasks), whose header also holds ``about`` (plain data: how to rebuild the run, for
+    ``swarmnb resume``); ``resume`` (a trace path or run id) restores what an interrupted
+    run completed.
     """
     if options is None:
         if "sinks" in option_values:
@@ -56,7 +59,7 @@ def start_run(
         recorder = TraceSink(options.trace, run)
         run.trace_path = recorder.path
         run.attach(recorder)
-        run.attach(ResultStore.for_run(run, recorder.path, work))
+        run.attach(ResultStore.for_run(run, recorder.path, work, about=about))
     for spec in options.sinks:
         run.attach(_make_sink(spec, run))
     return launch(run, graph, work, driver, blocking=_blocking)

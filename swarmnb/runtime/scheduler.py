@@ -9,7 +9,8 @@ handled inline at the end of its coroutine, which frees the slot and starts what
 States move one way::
 
     PENDING ─deps done→ READY ─slot→ RUNNING ─┬→ COMPLETED
-                           ↑                  ├→ BACKOFF ─delay→ READY   (retryable fault)
+                           ↑                  ├→ BACKOFF ─delay→ READY   (retryable fault;
+                           │                  │      back at the head of the queue)
                            │                  ├→ FAILED  ⇒ descendants SKIPPED
                                               └→ CANCELLED
 
@@ -404,7 +405,7 @@ class Scheduler(Reenactor):
         if self.state[i] != BACKOFF:
             return
         self.state[i] = READY
-        self.ready.append(i)
+        self.ready.appendleft(i)  # it keeps its place: ahead of work queued while it waited
         self._after_change()
 
     def _skip_from(self, i: int, failed_id: str, *, include_self: bool = False) -> None:

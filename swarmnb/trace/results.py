@@ -204,14 +204,23 @@ class ResultStore:
         self._sync()
 
     @classmethod
-    def for_run(cls, run: RunView, trace_path: Path, work: Any = None) -> ResultStore:
-        """The store beside ``trace_path`` for ``run``, its header saying how it started."""
+    def for_run(
+        cls,
+        run: RunView,
+        trace_path: Path,
+        work: Any = None,
+        *,
+        about: Mapping[str, Any] | None = None,
+    ) -> ResultStore:
+        """The store beside ``trace_path`` for ``run``, its header saying how it started
+        (``about``: more of that, such as an episode's recipe)."""
         options = getattr(run, "options", None)
         about = {
             "work": work_reference(work),
             "clock": run.clock,
             "seed": getattr(options, "seed", 0),
             "max_concurrency": getattr(options, "max_concurrency", None),
+            **(about or {}),
         }
         now = getattr(run, "now", None)
         return cls(results_path(trace_path), run_id=run.id, name=run.name, about=about, now=now)

@@ -17,6 +17,8 @@ import multiprocessing
 import os
 import random
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +244,34 @@ def test_killed_episodes_resume_to_the_same_answer_and_metrics(tmp_path: Path, k
         }
         called = {e.get("task") for e in events if e["kind"] == "model.call"}
         assert restored == set(stored) and not restored & (executed | called)
+
+
+@pytest.mark.parametrize("kind", sorted(_EPISODES))
+def test_swarmnb_resume_finishes_a_killed_episode(tmp_path: Path, kind: str) -> None:
+    """SIGKILL an episode, then `swarmnb resume RUN` (a new process) rebuilds it from its
+    trace's recipe and ends with the uninterrupted episode's answer and every metric."""
+    reference = _finish(kind, None)
+    events = reference.run.events
+    done = [n for n, e in enumerate(events, 1) if e["kind"] == "task.completed"]
+    kill_at = (done[0] + done[-1]) // 2  # some results stored, some work still running
+    child = multiprocessing.get_context("forkserver").Process(
+        target=_crashing_episode, args=(kind, str(tmp_path), kill_at)
+    )
+    child.start()
+    child.join(120)
+    assert child.exitcode == -signal.SIGKILL
+    crashed = next(tmp_path.glob("r*.jsonl"))
+    _, stored, _ = read_results(results_path(crashed))
+    assert stored, "the kill point should leave stored results"
+
+    cli = subprocess.run(
+        [sys.executable, "-m", "swarmnb", "resume", crashed.stem, "--trace", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+    assert cli.returncode == 0, cli.stderr
+    assert f"{len(stored)} tasks restored" in cli.stdout
+    resumed = sn.replay(cli.stdout.split("trace: ")[-1].strip())
+    assert resumed.id != crashed.stem and resumed.name == reference.run.name
+    assert resumed.events[-1]["answer"] == events[-1]["answer"]
+    _assert_same_metrics(resumed.metrics, reference.metrics, f"kill at event {kill_at}")
