@@ -5,13 +5,16 @@ would: it creates the swarms, submits tasks in batches, follows every swarm's ev
 (SSE), and polls status, tasks, agents and metrics while the swarms work. Each task is one
 agent's job: a ``sim/small`` model call (simulated latency, slept on the real clock) and
 concurrent tool calls; 30 % of attempts fail with an injected transient fault and are retried,
-and a share of attempts crash their agent, which a supervisor restarts.
+and a share of attempts crash their agent, which a supervisor restarts. Each agent works on up
+to ``--max-concurrent-tasks`` tasks at once (default 2, as an agent manifest's
+``limits.max_concurrent_tasks``); a crash loses all the agent's attempts in flight.
 
 Prints tasks/s, task success rate, p50/p99 latency per route, the peak of concurrent tool
 calls, and agent recovery times (crash → restarted, crash → the task done elsewhere). Model
 figures come from the sim models: a simulation, not a provider's behaviour.
 
     python benchmarks/service_load.py              # 10 swarms × 100 agents, 1,500 tasks each
+    python benchmarks/service_load.py --max-concurrent-tasks 1   # one task per agent at a time
     python benchmarks/service_load.py --quick      # a smaller smoke run
 
 Targets: ≥ 450 tasks/s, ≥ 99.5 % success, p95 agent recovery < 5 s, ≥ 1,500 concurrent tool
@@ -100,28 +103,32 @@ class Load:
         return r
 
     async def follow(self, sid: str) -> None:
+        """Follow a swarm's SSE stream: raw bytes split into events, only a few decoded."""
         last = None
+        kinds = self.kinds[sid]
+        events = self.events[sid]
         while True:
             headers = {"Last-Event-ID": str(last)} if last is not None else {}
             try:
                 async with self.http.stream(
                     "GET", f"/v1/swarms/{sid}/events", headers=headers
                 ) as response:
-                    event_id, kind, data = None, "", None
-                    async for line in response.aiter_lines():
-                        if line.startswith("id: "):
-                            event_id = int(line[4:])
-                        elif line.startswith("event: "):
-                            kind = line[7:]
-                            if kind == "end":
-                                return
-                        elif line.startswith("data: "):
-                            data = line[6:]
-                        elif not line and event_id is not None and data is not None:
-                            self.kinds[sid][kind] += 1
-                            if kind in _DECODE:  # the rest are only counted: a cheap client
-                                self.events[sid].append(orjson.loads(data))
-                            last, event_id, data = event_id, None, None
+                    buffer = b""
+                    async for chunk in response.aiter_raw():
+                        blocks = (buffer + chunk).split(b"\n\n")
+                        buffer = blocks.pop()  # an unfinished event waits for the next chunk
+                        for block in blocks:
+                            if not block.startswith(b"id: "):
+                                if block.startswith(b"event: end"):
+                                    return
+                                continue  # retry: / keep-alive comments
+                            head, _, rest = block.partition(b"\nevent: ")
+                            kind, _, data = rest.partition(b"\ndata: ")
+                            name = kind.decode()
+                            kinds[name] += 1
+                            if name in _DECODE:  # the rest are only counted: a cheap client
+                                events.append(orjson.loads(data))
+                            last = int(head[4:])
             except httpx.TransportError:
                 await asyncio.sleep(0.2)
 
@@ -167,7 +174,8 @@ class Load:
 async def drive(base: str, args: argparse.Namespace) -> dict[str, Any]:
     load = Load(base, args)
     spec = {
-        "agents": args.agents, "keep_open": True, "model": "sim/small",
+        "agents": args.agents, "max_concurrent_tasks": args.max_concurrent_tasks,
+        "keep_open": True, "model": "sim/small",
         "tool_latency_s": args.tool_latency, "latency_scale": 1.0, "backoff_s": 0.05,
         "faults": {"transient_rate": args.transient, "crash_rate": args.crash,
                    "restart_s": args.restart_s},
@@ -248,6 +256,12 @@ def report(out: dict[str, Any], args: argparse.Namespace) -> None:
         f"swarm service load test — {args.swarms} swarms × {args.agents} agents, "
         f"{args.tasks:,} tasks each ({total:,} tasks), {args.tool_calls} tool calls per task"
     )
+    slots = args.swarms * args.agents * args.max_concurrent_tasks
+    print(
+        f"each agent works on up to {args.max_concurrent_tasks} task(s) at once "
+        f"(max_concurrent_tasks={args.max_concurrent_tasks}, as an agent manifest's "
+        f"limits.max_concurrent_tasks): {slots:,} task slots in all"
+    )
     print(
         "sim/small models on the real clock (simulated latency and cost: a simulation); "
         f"faults: {args.transient:.0%} transient per attempt, {args.crash:.1%} agent crashes, "
@@ -271,6 +285,11 @@ def report(out: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         f"  server CPU             {cpu:.1f} s = {cpu / max(completed, 1) * 1e3:.2f} ms per task "
         f"(one free core → at most {completed / cpu if cpu else float('nan'):,.0f} tasks/s)"
+    )
+    client = out.get("client_cpu", float("nan"))
+    print(
+        f"  load generator CPU     {client:.1f} s = {client / max(completed, 1) * 1e3:.2f} ms "
+        "per task (this script: HTTP, SSE parsing; it shares the machine with the server)"
     )
     print(f"  peak tool calls        {peak_tools:,.0f} at once (target ≥ 1,500)")
     print(f"  agent crashes          {crashes:,}")
@@ -304,6 +323,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--swarms", type=int, default=10)
     p.add_argument("--agents", type=int, default=100)
+    p.add_argument(
+        "--max-concurrent-tasks", type=int, default=2,
+        help="tasks one agent works on at once (its manifest's limits.max_concurrent_tasks)",
+    )  # fmt: skip
     p.add_argument("--tasks", type=int, default=1500, help="tasks per swarm")
     p.add_argument("--tool-calls", type=int, default=3, help="concurrent tool calls per task")
     p.add_argument("--tool-latency", type=float, default=0.6, help="mean seconds per tool call")

@@ -194,7 +194,8 @@ class RunFolder:
 
     def _started_task(self, event: Mapping[str, Any]) -> None:
         row = self._row(event)
-        row["attempts"] += 1
+        if "restored" not in event:  # a re-enacted earlier attempt is counted by its tallies
+            row["attempts"] += 1
         row["status"] = "running"
         if row["started"] is None:
             row["started"] = event["t"]
@@ -218,7 +219,8 @@ class RunFolder:
 
     def _retrying(self, event: Mapping[str, Any]) -> None:
         row = self._attempt_ended(event)
-        row["retries"] += 1
+        if "restored" not in event:
+            row["retries"] += 1
         row["status"] = "retrying"
         row["error"] = event.get("error")
 
@@ -249,6 +251,10 @@ class RunFolder:
         row = self._row(event)
         for name in ("attempts", "retries", *_USAGE):
             row[name] = event.get(name, 0)
+        task_id = event["task"]
+        if task_id in self.live:  # its attempts were re-enacted on the virtual clock
+            self.live.discard(task_id)
+            self._running_changes(event["t"], -1)
         self._ended(row, "completed", event["t"])
         row["result"] = event.get("result")
 

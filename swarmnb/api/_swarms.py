@@ -1,10 +1,10 @@
 """Swarms in the service: each one a live run of the runtime, with its agent pool.
 
 A service swarm is an ordinary :class:`~swarmnb.Run` (real clock, traced to JSONL) whose
-driver keeps it open while clients may still submit tasks. Every task is one agent's job: a
-model call through litellm and some concurrent tool calls, with injected faults when asked.
-The swarm folds its events into a small per-task table (cheap status queries under load) and
-exposes the event log to server-sent-event streams by position.
+driver keeps it open while clients may still submit tasks. Every task is one agent's job
+(:class:`~swarmnb.api._work.AgentWork`). The swarm folds its events into its task table
+(:class:`~swarmnb.api._table.TaskTable`: cheap status queries under load) and exposes the
+event log to server-sent-event streams by position.
 
 A swarm outlives its server process: its definition and tasks are in ``service.sqlite`` and its
 events in the JSONL traces. After a restart, a swarm that was running continues in a new run
@@ -25,46 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from .._api import start_run
-from .._exceptions import RegistryError, ResumeError, SwarmConflict
-from ..events import TABLE_STATUS_OF_KIND, EventSink, encode_event
+from .._exceptions import ResumeError, SwarmConflict
+from ..events import EventSink, encode_event
 from ..graph import TaskGraph
-from ..models import complete
-from ..runtime import RetryableError, Run
+from ..runtime import Run
 from ..trace import read_events
-from ._pool import AgentPool, PoolAgent
 from ._store import ServiceStore, SwarmRecord
+from ._table import TaskTable
+from ._work import AgentWork
 from .schemas import AgentInfo, SwarmCreate, SwarmInfo, TaskInfo, TaskSpec
 
 __all__ = ["ServiceSwarm", "SwarmConflict"]
 
 _log = logging.getLogger(__name__)
-_TERMINAL = TABLE_STATUS_OF_KIND
-
-
-class _AgentContext:
-    """A task's context as seen by one agent: its events carry the agent's id."""
-
-    __slots__ = ("_ctx", "agent")
-
-    def __init__(self, ctx: Any, agent: PoolAgent) -> None:
-        self._ctx = ctx
-        self.agent = agent
-
-    @property
-    def seed(self) -> int:
-        return int(self._ctx.seed)
-
-    def reserve(self, **kw: Any) -> Any:
-        return self._ctx.reserve(**kw)
-
-    def record_usage(self, **kw: Any) -> None:
-        self.agent.tokens += int(kw.get("tokens_in", 0)) + int(kw.get("tokens_out", 0))
-        self.agent.cost_usd += float(kw.get("cost_usd", 0.0))
-        self._ctx.record_usage(**kw)
-
-    def emit(self, kind: str, **fields: Any) -> None:
-        fields.setdefault("agent", self.agent.id)
-        self._ctx.emit(kind, **fields)
 
 
 class ServiceSwarm:
@@ -85,22 +58,16 @@ class ServiceSwarm:
         self.trace_dir = trace_dir
         self.sinks = sinks
         self.run: Run | None = None
-        self.pool = AgentPool(n=self.spec.agents, restart_s=self.spec.faults.restart_s)
-        self.tasks: dict[str, TaskInfo] = {}
-        self._version = 0  # folds so far: the task counts are recounted only when it moved
-        self._counts: tuple[int, dict[str, int]] = (-1, {})
+        self.tasks = TaskTable()
         self.specs: dict[str, TaskSpec] = {}
+        self.work = AgentWork(self.spec, specs=self.specs, table=self.tasks, tool_gauge=tool_gauge)
+        self.pool = self.work.pool
         #: the swarm's stream as SSE-ready (kind, JSON) pairs, encoded once for every reader
         self.lines: list[tuple[str, str]] = []
         self._tick: asyncio.Future[None] | None = None
         self._wake = asyncio.Event()
-        self._tool_gauge = tool_gauge  # [in flight, peak] across the service
         self._watcher: asyncio.Task[None] | None = None
         self.stopping = False
-        self.registry: Any = None  # an sn.agents.Registry when the swarm has roles
-        self._registry_rows: list[dict[str, Any]] | None = None
-        self._registry_error: Exception | None = None
-        self._registry_ready = asyncio.Event()
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -146,14 +113,14 @@ class ServiceSwarm:
                              "record of finished tasks", self.record.id, last, exc)  # fmt: skip
         for tid, row in self.store.results(self.record.id).items():
             info = self.tasks.get(tid) or TaskInfo(id=tid, status="queued", attempts=0)
-            info.status, info.result, info.error = row["status"], row["result"], row["error"]
+            info.result, info.error = row["result"], row["error"]
             info.attempts, info.agent = row["attempts"] or info.attempts, row["agent"]
-            self.tasks[tid] = info
-            self._version += 1
+            self.tasks.put(info)
+            self.tasks.set_status(info, row["status"])
         # cancelled: stopped by the shutdown itself (a swarm cancelled by a client is not resumed)
         restored = {
-            tid: info
-            for tid, info in self.tasks.items()
+            info.id: info
+            for info in self.tasks
             if info.status in ("completed", "failed", "skipped")
         }
         for info in restored.values():
@@ -179,19 +146,18 @@ class ServiceSwarm:
             cause = next((dead[d] for d in spec.deps if d in dead), None)
             if cause is not None:  # skipped, as the first run would have done
                 dead[tid] = cause
-                self.tasks[tid] = TaskInfo(
+                self.tasks.put(TaskInfo(
                     id=tid, status="skipped", attempts=0, deps=list(spec.deps),
                     error=f"dependency {cause!r} failed", restored=True,
-                )  # fmt: skip
-                self._version += 1
+                ))  # fmt: skip
                 continue
             deps = [d for d in spec.deps if d not in restored]
             graph.add(spec.prompt, id=tid, deps=deps, **_task_fields(spec))
         run = start_run(
-            self._work,
+            self.work,
             graph,
             driver=self._drive,
-            max_concurrency=self.spec.agents,
+            max_concurrency=self.work.slots,
             clock="real",
             trace=self.trace_dir,
             seed=self.spec.seed,
@@ -211,7 +177,7 @@ class ServiceSwarm:
     async def _drive(self, run: Run) -> None:
         self.pool.bind(run.emit)
         if self.spec.roles:
-            await self._start_registry(run)
+            await self.work.start_registry(run)
         if self._restored:
             run.emit(
                 "run.resumed",
@@ -223,42 +189,10 @@ class ServiceSwarm:
             await self._wake.wait()
             self._wake.clear()
 
-    async def _start_registry(self, run: Run) -> None:
-        """Long-lived agents by role, their agent events joining the swarm's stream."""
-        from ..agents import Registry
-        from ..bus import MemoryBus
-
-        def forward(event: Mapping[str, Any]) -> None:
-            kind = str(event["kind"])
-            if kind.startswith("agent.") and kind != "agent.heartbeat" and not run.finished:
-                fields = {k: v for k, v in event.items() if k not in ("v", "run", "seq", "t")}
-                del fields["kind"]
-                run.emit(kind, **fields)
-
-        try:
-            self.registry = Registry(
-                bus=MemoryBus(), seed=self.spec.seed,
-                model_options={"sim_latency_scale": self.spec.latency_scale},
-            )  # fmt: skip
-            self.registry.subscribe(forward, replay=False)
-            for role, count in self.spec.roles.items():
-                await self.registry.install(role, count=count)
-        except Exception as exc:
-            self._registry_error = exc
-            raise
-        finally:
-            self._registry_ready.set()
-
     async def _watch(self, run: Run) -> None:
         with contextlib.suppress(BaseException):
             await run
-        self.pool.close()
-        if self.registry is not None:
-            self._registry_rows = [  # as they ended: a closed registry lists no agents
-                {**row, "status": "finished"} for row in self.registry.agents().to_dict("records")
-            ]
-            with contextlib.suppress(Exception):
-                await self.registry.close()
+        await self.work.close()
         if self.stopping:  # the server is shutting down: the swarm resumes at the next start
             return
         if self.record.status != "deleted":
@@ -309,75 +243,11 @@ class ServiceSwarm:
             self.run.cancel()
         self.store.update_swarm(self.record)
 
-    # -- the agents' work --------------------------------------------------------------------
     def _name_tasks(self, tasks: list[TaskSpec], offset: int = 0) -> list[TaskSpec]:
         return [
             t if t.id is not None else t.model_copy(update={"id": f"t{offset + i}"})
             for i, t in enumerate(tasks)
         ]
-
-    async def _work(self, task: Any, ctx: Any) -> dict[str, Any]:
-        spec = self.specs[task.id]
-        if spec.role is not None and spec.role in self.spec.roles:
-            return await self._on_registry(task, ctx, spec.role)
-        agent = await self.pool.acquire()
-        info = self.tasks.get(task.id)
-        if info is not None:
-            info.agent = agent.id
-        crashed = False
-        try:
-            rng = ctx.rng
-            crash = rng.random() < self.spec.faults.crash_rate
-            transient = rng.random() < self.spec.faults.transient_rate
-            result: dict[str, Any] = {"agent": agent.id}
-            if spec.model:
-                reply = await complete(
-                    self.spec.model,
-                    [{"role": "user", "content": task.prompt}],
-                    ctx=_AgentContext(ctx, agent),
-                    sim_latency_scale=self.spec.latency_scale,
-                )
-                result["answer"] = reply.content
-            if spec.tool_calls:
-                await asyncio.gather(
-                    *(self._tool(ctx, agent, k, rng.random()) for k in range(spec.tool_calls))
-                )
-            if crash:
-                crashed = True
-                raise self.pool.crash(agent, task.id)
-            if transient:
-                raise RetryableError("injected transient fault")
-            agent.tasks_done += 1
-            return result
-        finally:
-            if not crashed:
-                self.pool.release(agent)
-
-    async def _on_registry(self, task: Any, ctx: Any, role: str) -> dict[str, Any]:
-        await self._registry_ready.wait()
-        if self._registry_error is not None:
-            raise RegistryError(f"the swarm's {role} agents did not start: {self._registry_error}")
-        res = await self.registry.submit(role, task.prompt, task_id=f"{task.id}#{ctx.attempt}")
-        ctx.record_usage(
-            tokens_in=res.tokens_in, tokens_out=res.tokens_out, cost_usd=res.cost_usd, steps=1
-        )
-        info = self.tasks.get(task.id)
-        if info is not None:
-            info.agent = res.agent
-        if not res.ok:
-            raise RetryableError(f"{role} agent {res.agent}: {res.status}: {res.error}")
-        return {"agent": res.agent, "answer": res.output}
-
-    async def _tool(self, ctx: Any, agent: PoolAgent, k: int, jitter: float) -> None:
-        gauge = self._tool_gauge
-        gauge[0] += 1
-        gauge[1] = max(gauge[1], gauge[0])
-        latency = self.spec.tool_latency_s * (0.5 + jitter)
-        try:
-            await asyncio.sleep(latency)
-        finally:
-            gauge[0] -= 1
-        ctx.emit("tool.call", tool="lookup", ok=True, latency_s=round(latency, 6), agent=agent.id)
 
     # -- events ------------------------------------------------------------------------------
     def on_event(self, event: Mapping[str, Any], line: str) -> None:
@@ -391,40 +261,9 @@ class ServiceSwarm:
             tick.set_result(None)
 
     def _fold(self, event: Mapping[str, Any], *, live: bool = False) -> None:
-        kind = event["kind"]
-        if not kind.startswith("task."):
-            return
-        self._version += 1
-        tid = str(event.get("task"))
-        info = self.tasks.get(tid)
-        if kind == "task.queued":
-            if info is None or not info.restored:
-                self.tasks[tid] = TaskInfo(
-                    id=tid, status="queued", attempts=0, deps=list(event.get("deps") or [])
-                )
-            return
-        if info is None:
-            info = self.tasks[tid] = TaskInfo(id=tid, status="queued", attempts=0)
-        if kind == "task.started":
-            info.status = "running"
-            info.attempts = int(event.get("attempt", info.attempts + 1))
-            info.started = info.started if info.started is not None else float(event["t"])
-        elif kind == "task.retrying":
-            info.status = "retrying"
-            info.error = str(event.get("error", ""))
-        elif kind in _TERMINAL:
-            if kind == "task.restored":
-                info.restored = True
-            info.status = _TERMINAL[kind]
-            info.finished = float(event["t"])
-            if "result" in event:
-                info.result = event["result"]
-            if kind in ("task.failed", "task.skipped", "task.cancelled"):
-                info.error = str(event.get("error") or event.get("reason") or "")
-            else:
-                info.error = None
-            if live and not (kind == "task.cancelled" and self.stopping):
-                self._keep(info)
+        ended = self.tasks.fold(event)
+        if ended is not None and live and not (ended.status == "cancelled" and self.stopping):
+            self._keep(ended)
 
     def _keep(self, info: TaskInfo) -> None:
         result = info.result
@@ -451,14 +290,8 @@ class ServiceSwarm:
 
     # -- views -------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        """Tasks by status (recounted only after a task changed)."""
-        version, counts = self._counts
-        if version != self._version:
-            counts = {}
-            for task in self.tasks.values():
-                counts[task.status] = counts.get(task.status, 0) + 1
-            self._counts = (self._version, counts)
-        return dict(counts)
+        """Tasks by status."""
+        return self.tasks.counts()
 
     def info(self) -> SwarmInfo:
         counts = self.counts()
@@ -492,20 +325,17 @@ class ServiceSwarm:
 
     def agents(self) -> list[AgentInfo]:
         rows: list[AgentInfo] = []
-        if self.registry is not None:
-            live = self._registry_rows is None
-            records = self.registry.agents().to_dict("records") if live else self._registry_rows
-            for row in records or []:
-                age = row.get("last_heartbeat_s")
-                rows.append(
-                    AgentInfo(
-                        id=row["id"], role=row["role"], status=str(row["status"]),
-                        health=str(row["health"]), tasks_done=int(row["tasks"]),
-                        tokens=int(row["tokens"]), cost_usd=float(row["cost_usd"]),
-                        restarts=int(row["restarts"]),
-                        last_heartbeat=None if age is None or age != age else time.time() - age,
-                    )
-                )  # fmt: skip
+        for row in self.work.registry_records():
+            age = row.get("last_heartbeat_s")
+            rows.append(
+                AgentInfo(
+                    id=row["id"], role=row["role"], status=str(row["status"]),
+                    health=str(row["health"]), tasks_done=int(row["tasks"]),
+                    tokens=int(row["tokens"]), cost_usd=float(row["cost_usd"]),
+                    restarts=int(row["restarts"]),
+                    last_heartbeat=None if age is None or age != age else time.time() - age,
+                )
+            )  # fmt: skip
         return rows + [
             AgentInfo(
                 id=a.id,

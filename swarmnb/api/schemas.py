@@ -63,6 +63,13 @@ class SwarmCreate(_Strict):
 
     name: str = Field("swarm", min_length=1, max_length=100)
     agents: int = Field(10, ge=1, le=1_000, description="agents working in parallel")
+    max_concurrent_tasks: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="tasks one agent works on at once (as an agent manifest's "
+        "limits.max_concurrent_tasks): the swarm runs up to agents × this many attempts",
+    )
     model: str = Field("sim/small", min_length=1, max_length=200)
     tasks: list[TaskSpec] = Field(default_factory=list, max_length=MAX_TASKS_PER_REQUEST)
     keep_open: bool = Field(

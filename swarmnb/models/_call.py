@@ -86,8 +86,13 @@ class ProviderCaller:
             f"timeout={self.timeout} retries={self.retries}>"
         )
 
-    async def call(self, messages: list[dict[str, Any]]) -> tuple[Any, float]:
-        """One reply (``ModelResponse``) and the seconds its successful attempt took."""
+    async def call(
+        self, messages: list[dict[str, Any]], prompt_tokens: int | None = None
+    ) -> tuple[Any, float]:
+        """One reply (``ModelResponse``) and the seconds its successful attempt took.
+
+        ``prompt_tokens`` is the caller's ``estimate_tokens`` of ``messages`` (and the tools),
+        which the fast sim path reuses."""
         loop = asyncio.get_running_loop()
         last: BaseException | None = None
         for attempt in range(self.max_retries + 1):
@@ -101,7 +106,7 @@ class ProviderCaller:
                     t0 = loop.time()
                     async with asyncio.timeout(self.timeout):
                         if use_fast(self.request):
-                            raw = await sim_fast_acompletion(messages, self.request)
+                            raw = await sim_fast_acompletion(messages, self.request, prompt_tokens)
                         else:
                             with quiet_logging():
                                 raw = await litellm.acompletion(messages=messages, **self.request)

@@ -223,7 +223,7 @@ async def complete(
     problem: InvalidOutput | None = None
     with _reserve(ctx, estimate_cost(model, tokens_in_est, out_est), tokens_in_est + out_est):
         for repair in range(max_repairs + 1):
-            raw, latency = await caller.call(convo)
+            raw, latency = await caller.call(convo, tokens_in_est if convo is msgs else None)
             usage = getattr(raw, "usage", None)
             t_in = int(getattr(usage, "prompt_tokens", 0) or 0)
             t_out = int(getattr(usage, "completion_tokens", 0) or 0)

@@ -74,8 +74,17 @@ def use_fast(request: dict[str, Any]) -> bool:
     return _nobody_listens()
 
 
-async def sim_fast_acompletion(messages: list[dict[str, Any]], request: dict[str, Any]) -> Any:
-    """What ``litellm.acompletion(messages=messages, **request)`` returns for a ``sim/`` model."""
+async def sim_fast_acompletion(
+    messages: list[dict[str, Any]], request: dict[str, Any], prompt_tokens: int | None = None
+) -> Any:
+    """What ``litellm.acompletion(messages=messages, **request)`` returns for a ``sim/`` model.
+
+    ``prompt_tokens`` — ``estimate_tokens(messages, request["tools"])`` if the caller has it —
+    is reused rather than counted again when litellm's clean-up cannot change it (every tool
+    call in the messages is a plain dict).
+    """
+    if prompt_tokens is not None and not _plain_tool_calls(messages):
+        prompt_tokens = None
     params = {k: v for k, v in request.items() if k not in _LITELLM_ONLY}
     # litellm's own message clean-up (drops None fields, normalises tool calls) — as it does
     messages = _fix_messages(messages=messages)
@@ -85,4 +94,14 @@ async def sim_fast_acompletion(messages: list[dict[str, Any]], request: dict[str
         messages,
         optional_params=params,
         timeout=float(timeout) if timeout is not None else _DEFAULT_TIMEOUT,
+        sim_prompt_tokens=prompt_tokens,
     )
+
+
+def _plain_tool_calls(messages: list[dict[str, Any]]) -> bool:
+    # litellm dumps pydantic tool calls without their None fields, which changes their length
+    for message in messages:
+        calls = message.get("tool_calls")
+        if calls and not (isinstance(calls, list) and all(type(c) is dict for c in calls)):
+            return False
+    return True

@@ -40,7 +40,16 @@ _types = litellm.types.utils
 class SimProvider(litellm.CustomLLM):
     """litellm custom provider serving the ``sim/`` profiles in-process."""
 
-    async def acompletion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Any:
+    async def acompletion(
+        self,
+        model: str,
+        messages: list,
+        *args: Any,
+        sim_prompt_tokens: int | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """The reply litellm hands back; ``sim_prompt_tokens`` (the fast path's own count of the
+        prompt, see :func:`~swarmnb.models.sim.simulate`) saves counting it twice."""
         params: dict[str, Any] = dict(kwargs.get("optional_params") or {})
         model_name = f"sim/{model}"
         plan = params.get("sim_faults")
@@ -89,6 +98,7 @@ class SimProvider(litellm.CustomLLM):
                 seed=params.get("seed"),
                 max_tokens=params.get("max_tokens") or params.get("max_completion_tokens"),
                 malformed=plan.malformed_kind if fault == "malformed" and plan else None,
+                prompt_tokens=sim_prompt_tokens,
             )
         except UnknownSimModel as exc:
             raise litellm.NotFoundError(

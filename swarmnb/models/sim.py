@@ -29,10 +29,11 @@ from typing import Any
 from .._exceptions import ContextOverflow, UnknownSimModel
 from .._image_facts import answer_from_facts, facts_in_messages
 from ..oracle import find_oracle
+from ._tools_json import tools_json
 from .faults import MalformedKind
 from .sim_params import CHARS_PER_TOKEN, SIM_PROFILES, SimProfile
 from .structured import is_repair_message, tool_parameters
-from .tokens import estimate_text_tokens, estimate_tokens, message_text
+from .tokens import estimate_text_tokens, estimate_tokens, message_text, tool_calls_key
 
 __all__ = [
     "ContextOverflow",
@@ -119,8 +120,60 @@ def strip_repairs(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
     return msgs, repairs
 
 
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+
+
 def _digest(*parts: Any) -> str:
-    blob = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(_canonical(parts).encode()).hexdigest()
+
+
+_TEXT_JSON: dict[tuple[tuple[str, str], ...], str] = {}  # all-text message items → JSON
+_CALLS_JSON: dict[tuple[tuple[str, Any], ...], str] = {}  # text + tool_calls_key → JSON
+
+
+def _message_json(message: dict[str, Any]) -> str:
+    """``_canonical(message)``, remembered: a conversation's turns are hashed again at every
+    later turn. Only messages whose JSON their key fixes are stored — all-text items, or text
+    plus plain tool calls (:func:`~swarmnb.models.tokens.tool_calls_key`) — so a hit is always
+    a message equal to the stored one (``1 == True`` cannot collide with a string)."""
+    items = tuple(message.items())
+    try:
+        return _TEXT_JSON[items]
+    except KeyError:  # not seen yet
+        store = _TEXT_JSON
+        key = items if all(type(k) is str and type(v) is str for k, v in items) else None
+    except TypeError:  # holds a list: the tool calls
+        store, key = _CALLS_JSON, _calls_message_key(items)
+        if key is not None and (text := _CALLS_JSON.get(key)) is not None:
+            return text
+    text = _canonical(message)
+    if key is not None:
+        if len(store) >= 4096:
+            store.clear()
+        store[key] = text
+    return text
+
+
+def _calls_message_key(items: tuple[tuple[Any, Any], ...]) -> tuple[tuple[str, Any], ...] | None:
+    key = []
+    for name, value in items:
+        if type(name) is not str:
+            return None
+        if type(value) is not str:
+            value = tool_calls_key(value) if name == "tool_calls" else None
+            if value is None:
+                return None
+        key.append((name, value))
+    return tuple(key)
+
+
+def _request_digest(
+    seed: int, name: str, base: list[dict[str, Any]], tools: Any, repairs: int
+) -> str:
+    """``_digest(seed, name, base, tools, repairs)``, its JSON assembled message by message."""
+    head = _canonical([seed, name])[:-1]
+    tail = f"{tools_json(tools)[1] if tools else _canonical(tools)},{_canonical(repairs)}]"
+    blob = f"{head},[{','.join(map(_message_json, base))}],{tail}"
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -134,25 +187,28 @@ def simulate(
     seed: int | None = None,
     max_tokens: int | None = None,
     malformed: MalformedKind | None = None,
+    prompt_tokens: int | None = None,
 ) -> SimOutcome:
     """Compute a sim model's reply; deterministic in (seed, model, messages, tools).
 
     ``malformed`` forces a corrupted reply (fault injection); otherwise a tool-calling reply
     is corrupted with the profile's ``malformed_rate``. A text reply longer than
     ``max_tokens`` is cut there (``finish_reason == "length"``), as real models stop.
+    ``prompt_tokens`` is ``estimate_tokens(messages, tools)`` when the caller has counted
+    already (the fast path has), else it is counted here.
     Raises :class:`UnknownSimModel` and :class:`ContextOverflow`.
     """
     profile = resolve_profile(model)
     msgs = plain_messages(messages)
     tools = list(tools) if tools else None
-    tokens_in = estimate_tokens(msgs, tools)
+    tokens_in = estimate_tokens(msgs, tools) if prompt_tokens is None else prompt_tokens
     if tokens_in > profile.context_window:
         raise ContextOverflow(
             f"{profile.model}: prompt of ~{tokens_in:,} tokens exceeds the context window of "
             f"{profile.context_window:,} tokens"
         )
     base, repairs = strip_repairs(msgs)
-    request_hash = _digest(seed or 0, profile.name, base, tools, repairs)
+    request_hash = _request_digest(seed or 0, profile.name, base, tools, repairs)
     rng = random.Random(request_hash)
     accuracy = profile.accuracy(tokens_in)
 

@@ -12,6 +12,14 @@ the scheduler
   ``task.restored`` event carries its stored result and tallies); :class:`Prior` tallies mean
   it was in flight, so it runs again with its attempt number continuing.
 
+Both may carry the recorded **spans** of the earlier attempts (start, end and, for an attempt
+that retried, its backoff delay, in the earlier run's time). Under the virtual clock the
+scheduler re-enacts them: a restored attempt holds a slot for its recorded duration (its
+``task.started`` and ``task.retrying`` events say ``"restored": true``; its work is not
+called) and the result arrives when the earlier run had it, so a resumed simulation keeps the
+uninterrupted run's timeline and timeline metrics. Under the real clock restored work takes
+no time.
+
 The trace layer implements both (:mod:`swarmnb.trace.results`, :mod:`swarmnb.trace.resume`).
 
 Example::
@@ -32,7 +40,13 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from ..graph import Task
 
-__all__ = ["Prior", "Restored", "Restorer", "ResultSink"]
+__all__ = ["TALLY_NAMES", "Prior", "Restored", "Restorer", "ResultSink", "Span"]
+
+#: One earlier attempt: ``(start, end)``, or ``(start, end, delay)`` for one that retried.
+Span = tuple[float, ...]
+
+#: The tallies a :class:`Prior` counts, in order.
+TALLY_NAMES = ("attempts", "retries", "tokens_in", "tokens_out", "cost_usd", "steps")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,6 +59,8 @@ class Prior:
     tokens_out: int = 0
     cost_usd: float = 0.0
     steps: int = 0
+    #: The attempts that ended in a retry, to re-enact under the virtual clock (oldest first).
+    spans: tuple[Span, ...] = ()
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -60,6 +76,8 @@ class Restored:
     value: Any
     tallies: Prior = field(default_factory=Prior)
     source: str = ""  #: the run it was restored from
+    #: Every attempt it took, the last one completing, to re-enact under the virtual clock.
+    spans: tuple[Span, ...] = ()
 
 
 @runtime_checkable

@@ -9,7 +9,8 @@ handled inline at the end of its coroutine, which frees the slot and starts what
 States move one way::
 
     PENDING ─deps done→ READY ─slot→ RUNNING ─┬→ COMPLETED
-                           ↑                  ├→ BACKOFF ─delay→ READY   (retryable fault)
+                           ↑                  ├→ BACKOFF ─delay→ READY   (retryable fault;
+                           │                  │      back at the head of the queue)
                            │                  ├→ FAILED  ⇒ descendants SKIPPED
                                               └→ CANCELLED
 
@@ -33,20 +34,28 @@ from ..events import EventBus
 from ..graph import Task
 from .backends import Backend, LocalBackend
 from .budget import BudgetTracker, Usage
+from .clock import VirtualClockLoop
 from .context import Context
 from .durable import Prior, Restored, Restorer, ResultSink
 from .outcomes import describe_error, is_retryable, preview
+from .reenact import Reenactor, Replay
 from .retry import Backoff
+from .states import (
+    BACKOFF,
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    PENDING,
+    READY,
+    RUNNING,
+    SKIPPED,
+    STATE_NAMES,
+)
 
 __all__ = ["Scheduler"]
 
-PENDING, READY, RUNNING, BACKOFF, COMPLETED, FAILED, SKIPPED, CANCELLED = range(8)
-STATE_NAMES = (
-    "pending", "ready", "running", "backoff", "completed", "failed", "skipped", "cancelled",
-)  # fmt: skip
 
-
-class Scheduler:
+class Scheduler(Reenactor):
     """Owns one run's task states; lives on the run's event loop."""
 
     def __init__(
@@ -94,6 +103,9 @@ class Scheduler:
         self.running: dict[int, asyncio.Task[None]] = {}
         self.backoff_timers: dict[int, asyncio.TimerHandle] = {}
         self.waiters: dict[int, list[asyncio.Future[Any]]] = {}
+        # Earlier attempts to re-enact (a resumed run under the virtual clock), by task.
+        self.replays: dict[int, Replay] = {}
+        self._replay_timeline = restorer is not None and isinstance(self.loop, VirtualClockLoop)
         self.reserved: dict[int, float] = {}  # budget held by each running attempt
         self.reasons: dict[int, str] = {}  # why a task ended without completing
         self.open_tasks = 0
@@ -161,7 +173,16 @@ class Scheduler:
         if isinstance(earlier, Prior):  # in flight when the earlier run stopped: run it again,
             self.attempts[i] = earlier.retries  # as the same attempt number (its ctx.rng too)
             fields["carried"] = earlier.fields()
+            if earlier.spans:  # kept by this run's store too, for a next resume
+                fields["carried"]["spans"] = [list(span) for span in earlier.spans]
             self._charge(earlier)
+            if self._replay_timeline and earlier.spans:  # its retried attempts first
+                self.replays[i] = Replay(earlier.spans, None)
+                self.attempts[i] = max(0, earlier.retries - len(earlier.spans))
+        elif isinstance(earlier, Restored) and self._replay_timeline and earlier.spans:
+            self.replays[i] = Replay(earlier.spans, earlier)  # re-enacted, not restored at once
+            self._keep(task, earlier, self._restored_fields(task, earlier))
+            earlier = None
         elif earlier is None and self.restorer is not None and self.restorer.changed(task):
             fields["changed"] = True
         self.bus.emit("task.queued", fields)
@@ -197,15 +218,32 @@ class Scheduler:
                 Usage(tallies.tokens_in, tallies.tokens_out, tallies.cost_usd, tallies.steps)
             )
 
-    def _restore(self, i: int, restored: Restored) -> None:
-        """End task ``i`` with the value an earlier run stored for it, without executing it."""
-        task, tallies = self.tasks[i], restored.tallies
-        self.attempts[i] = tallies.attempts
+    @staticmethod
+    def _restored_fields(task: Task, restored: Restored) -> dict[str, Any]:
+        tallies = restored.tallies
         fields: dict[str, Any] = {"task": task.id, **tallies.fields(), "from_run": restored.source}
         if restored.value is not None:
             fields["result"] = preview(restored.value)
-        for sink in self.result_sinks:  # this run's own store holds it too, for a next resume
+        return fields
+
+    def _keep(self, task: Task, restored: Restored, fields: dict[str, Any]) -> None:
+        """Hand a restored value to this run's own store, so that a next resume has it too."""
+        if restored.spans:  # and the attempts to re-enact (not part of the event)
+            fields = {**fields, "spans": [list(span) for span in restored.spans]}
+        for sink in self.result_sinks:
             sink.on_result(task, restored.value, fields)
+
+    def _restore(self, i: int, restored: Restored, *, kept: bool = False) -> None:
+        """End task ``i`` with the value an earlier run stored for it, without executing it.
+
+        ``kept``: this run's store already has it (a task re-enacted on the virtual clock is
+        stored when it is added, so that a crash during the re-enactment loses nothing).
+        """
+        task, tallies = self.tasks[i], restored.tallies
+        self.attempts[i] = tallies.attempts
+        fields = self._restored_fields(task, restored)
+        if not kept:
+            self._keep(task, restored, fields)
         self._charge(tallies)
         self.state[i] = COMPLETED
         self.results[i] = restored.value
@@ -232,7 +270,10 @@ class Scheduler:
             if not self._admit(i):
                 ready.appendleft(i)
                 return
-            self._launch(i)
+            if self.replays and i in self.replays:
+                self._launch_replay(i)
+            else:
+                self._launch(i)
 
     def _admit(self, i: int) -> bool:
         if not self._budget_limited:
@@ -384,7 +425,7 @@ class Scheduler:
         if self.state[i] != BACKOFF:
             return
         self.state[i] = READY
-        self.ready.append(i)
+        self.ready.appendleft(i)  # it keeps its place: ahead of work queued while it waited
         self._after_change()
 
     def _skip_from(self, i: int, failed_id: str, *, include_self: bool = False) -> None:

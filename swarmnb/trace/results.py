@@ -6,6 +6,9 @@ lines too, named apart so that tools reading every ``*.jsonl`` of a folder as a 
 a header line, then one record per completed (or restored) task, keyed by task id and the
 *fingerprint* of the task's definition — never by position — and a small tally line each
 time a task retries (so a resumed run knows how many retries an unfinished task has left).
+Records and retry lines also keep each attempt's *span* — its start and end on the run's clock
+(and the backoff delay after an attempt that retried) — so that a resumed simulation can
+re-enact restored work on the uninterrupted run's timeline.
 
 Serialization: a value made only of ``str``, ``int`` (64-bit), finite ``float``, ``bool``,
 ``None``, ``list`` and ``dict`` with ``str`` keys is stored as JSON. Anything else (tuples,
@@ -35,8 +38,8 @@ import hashlib
 import os
 import pickle
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -152,6 +155,8 @@ class ResultRecord:
     enc: str
     data: Any
     tallies: Mapping[str, Any]
+    #: Each attempt's ``[start, end]`` (``[start, end, delay]`` if it retried); may be empty.
+    spans: tuple[tuple[float, ...], ...] = field(default=())
 
     def value(self) -> Any:
         """The value the task returned (unpickled on demand for the pickle fallback)."""
@@ -177,6 +182,7 @@ class ResultStore:
         max_bytes: int = MAX_BYTES,
         fsync: str | None = None,
         about: Mapping[str, Any] | None = None,
+        now: Callable[[], float] | None = None,
     ) -> None:
         policy = fsync or os.environ.get("SWARMNB_FSYNC", "batch")
         if policy not in _FSYNC_POLICIES:
@@ -186,6 +192,10 @@ class ResultStore:
         self.max_bytes = max_bytes
         self.fingerprints = Fingerprints()
         self._earlier: dict[str, dict[str, float]] = {}  # per unfinished task
+        self._now = now  # the run's clock: when a completing attempt ends
+        self._started: dict[str, float] = {}  # the running attempt's start, by task
+        self._spans: dict[str, list[list[float]]] = {}  # attempts that retried, by task
+        self._carried: dict[str, str] = {}  # fingerprints of results copied from an earlier run
         self._count = 0
         self._last_sync = time.monotonic()
         self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -195,16 +205,26 @@ class ResultStore:
         self._sync()
 
     @classmethod
-    def for_run(cls, run: RunView, trace_path: Path, work: Any = None) -> ResultStore:
-        """The store beside ``trace_path`` for ``run``, its header saying how it started."""
+    def for_run(
+        cls,
+        run: RunView,
+        trace_path: Path,
+        work: Any = None,
+        *,
+        about: Mapping[str, Any] | None = None,
+    ) -> ResultStore:
+        """The store beside ``trace_path`` for ``run``, its header saying how it started
+        (``about``: more of that, such as an episode's recipe)."""
         options = getattr(run, "options", None)
         about = {
             "work": work_reference(work),
             "clock": run.clock,
             "seed": getattr(options, "seed", 0),
             "max_concurrency": getattr(options, "max_concurrency", None),
+            **(about or {}),
         }
-        return cls(results_path(trace_path), run_id=run.id, name=run.name, about=about)
+        now = getattr(run, "now", None)
+        return cls(results_path(trace_path), run_id=run.id, name=run.name, about=about, now=now)
 
     # -- the sink ----------------------------------------------------------------------------
     def __call__(self, task: Task, value: Any, fields: Mapping[str, Any]) -> None:
@@ -219,10 +239,14 @@ class ResultStore:
         get = fields.get
         earlier = self._earlier.pop(task.id, None) if self._earlier else None
         record: dict[str, Any] = {"task": task.id, "fp": self.fingerprints.of(task)}
-        if "from_run" in fields:  # restored: its tallies are already totals
+        if "from_run" in fields and self._carried.get(task.id) == record["fp"]:
+            return  # restored, and carried over already (see carry())
+        if "from_run" in fields:  # restored: its tallies (and spans) are already totals
             record["attempts"], record["retries"] = get("attempts", 0), get("retries", 0)
             for name in _USAGE:
                 record[name] = get(name, 0)
+            if "spans" in fields:
+                record["spans"] = fields["spans"]
         elif earlier is None:  # the common case: completed without retrying
             record["attempts"], record["retries"] = get("attempt", 1), 0
             for name in _USAGE:
@@ -235,6 +259,10 @@ class ResultStore:
             record["retries"] = earlier.get("retries", 0)
             for name in _USAGE:
                 record[name] = earlier.get(name, 0) + get(name, 0)
+        started = self._started.get(task.id)
+        if started is not None and self._now is not None and "from_run" not in fields:
+            spans = self._spans.get(task.id, ()) if self._spans else ()
+            record["spans"] = [*spans, [started, self._now()]]
         record["enc"] = enc
         record["value"] = data
         line = orjson.dumps(record) + b"\n"
@@ -246,6 +274,9 @@ class ResultStore:
             )
         self._write(line)
         self._count += 1
+        self._started.pop(task.id, None)
+        if self._spans:
+            self._spans.pop(task.id, None)
         due = self.fsync == "batch" and time.monotonic() - self._last_sync >= _BATCH_FSYNC_S
         if self.fsync == "always" or due:
             self._sync()
@@ -253,12 +284,38 @@ class ResultStore:
     #: The :class:`~swarmnb.runtime.durable.ResultSink` hook: the same as calling the store.
     on_result = __call__
 
+    def carry(self, records: Mapping[str, ResultRecord], in_flight: Mapping[str, Any]) -> None:
+        """Copy what an interrupted run left — its stored results and the tallies of its
+        unfinished tasks (:class:`~swarmnb.runtime.durable.Prior`) — into this store at once.
+
+        A resumed run restores a task when it adds it; an episode adds tasks as it goes, so a
+        crash of the resumed run must not lose the results it had not reached yet.
+        """
+        for rec in records.values():
+            line: dict[str, Any] = {"task": rec.task, "fp": rec.fp, **rec.tallies}
+            if rec.spans:
+                line["spans"] = [list(span) for span in rec.spans]
+            line["enc"], line["value"] = rec.enc, rec.data
+            self._write(orjson.dumps(line) + b"\n")
+            self._carried[rec.task] = rec.fp
+        for task_id, prior in in_flight.items():
+            tally = {"task": task_id, "kind": "retrying", **prior.fields()}
+            if prior.spans:
+                tally["spans"] = [list(span) for span in prior.spans]
+            self._write(orjson.dumps(tally) + b"\n")
+        self._sync()
+
     def on_event(self, event: Mapping[str, Any], line: str = "") -> None:
         """Tally each unfinished task's retries and usage (earlier runs' included); the event
         sink hook."""
         kind = event["kind"]
-        if kind == "task.retrying":  # rare: recorded too, so a resume knows the retries left
+        if kind == "task.started":
+            self._started[event["task"]] = event["t"]
+        elif kind == "task.retrying":  # rare: recorded too, so a resume knows the retries left
             task_id = event["task"]
+            started = self._started.pop(task_id, None)
+            if "restored" in event:  # a re-enacted attempt: its tallies and span are stored
+                return
             tally = self._earlier.setdefault(task_id, {})
             tally["retries"] = tally.get("retries", 0) + 1
             for name in _USAGE:
@@ -266,12 +323,23 @@ class ResultStore:
             extra = tally.get("attempts", 0) - tally.get("carried_retries", 0)
             record = {"task": task_id, "kind": "retrying", "attempts": event["attempt"] + extra}
             record.update({k: tally.get(k, 0) for k in ("retries", *_USAGE)})
+            if started is not None:
+                span = [started, event["t"], event.get("delay", 0.0)]
+                self._spans.setdefault(task_id, []).append(span)
+                record["span"] = span
             self._write(orjson.dumps(record) + b"\n")
         elif kind == "task.queued" and "carried" in event:
-            carried = event["carried"]
+            task_id, carried = event["task"], event["carried"]
             tally = {k: carried.get(k, 0) for k in _TALLIES}
             tally["carried_retries"] = tally["retries"]
-            self._earlier[event["task"]] = tally
+            self._earlier[task_id] = tally
+            spans = carried.get("spans")
+            if spans:  # its retried attempts, stored again at once for a next resume
+                self._spans[task_id] = [list(span) for span in spans]
+                record = {"task": task_id, "kind": "retrying", **carried, "spans": spans}
+                self._write(orjson.dumps(record) + b"\n")
+        elif kind == "task.restored":
+            self._started.pop(event["task"], None)
 
     # -- file handling -----------------------------------------------------------------------
     def _write(self, data: bytes) -> None:
@@ -337,11 +405,19 @@ def read_results(
         try:
             raw = orjson.loads(line)
             if raw.get("kind") == "retrying":
-                retried[raw["task"]] = {k: raw.get(k, 0) for k in _TALLIES}
+                spans = retried.get(raw["task"], {}).get("spans", ())
+                tally: dict[str, Any] = {k: raw.get(k, 0) for k in _TALLIES}
+                if "spans" in raw:  # all its attempts so far (carried into a resumed run)
+                    spans = tuple(tuple(span) for span in raw["spans"])
+                elif "span" in raw:  # one more
+                    spans = (*spans, tuple(raw["span"]))
+                tally["spans"] = spans
+                retried[raw["task"]] = tally
                 continue
             record = ResultRecord(
                 task=raw["task"], fp=raw["fp"], enc=raw["enc"], data=raw["value"],
                 tallies={k: raw.get(k, 0) for k in _TALLIES},
+                spans=tuple(tuple(span) for span in raw.get("spans", ())),
             )  # fmt: skip
         except (orjson.JSONDecodeError, KeyError, TypeError):
             raise ResumeCorrupt(f"{path}:{number}: not a result record") from None

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from .._exceptions import ResumeCorrupt, ResumeMismatch, ResumeNotFound, ResumeVersionError
 from ..events import EVENT_VERSION
 from ..metrics import fold
-from ..runtime.durable import Prior, Restored
+from ..runtime.durable import TALLY_NAMES, Prior, Restored
 from .recorder import read_events
 from .results import Fingerprints, ResultRecord, read_results, results_path
 
@@ -92,10 +92,12 @@ class ResumePlan:
             if tid in records or row["status"] not in _IN_FLIGHT or row["attempts"] == 0:
                 continue
             known = tallies.setdefault(tid, {})
-            for name in Prior.__slots__:
+            for name in TALLY_NAMES:
                 known[name] = max(known.get(name, 0), row[name])
         self.in_flight: dict[str, Prior] = {
-            tid: Prior(**{k: tally.get(k, 0) for k in Prior.__slots__})
+            tid: Prior(
+                **{k: tally.get(k, 0) for k in TALLY_NAMES}, spans=tuple(tally.get("spans", ()))
+            )
             for tid, tally in tallies.items()
             if tid not in records
         }
@@ -192,8 +194,8 @@ class ResumePlan:
                 )
                 return None
             self.restored.append(task.id)
-            tallies = Prior(**{k: record.tallies.get(k, 0) for k in Prior.__slots__})
-            return Restored(value=value, tallies=tallies, source=self.from_run)
+            tallies = Prior(**{k: record.tallies.get(k, 0) for k in TALLY_NAMES})
+            return Restored(value=value, tallies=tallies, source=self.from_run, spans=record.spans)
         return self.in_flight.get(task.id)
 
     def changed(self, task: Task) -> bool:

@@ -220,6 +220,36 @@ def test_a_swarm_through_every_route(server, http) -> None:
     assert sid not in [s["id"] for s in http.get("/v1/swarms").json()["swarms"]]
 
 
+def test_each_agent_works_on_up_to_max_concurrent_tasks_and_a_crash_loses_its_work(
+    server, http
+) -> None:
+    r = http.post(
+        "/v1/swarms",
+        json={"name": "slots", "agents": 2, "max_concurrent_tasks": 3, "latency_scale": 0.0,
+              "tool_latency_s": 0.2, "tasks": _tasks(12, tool_calls=1, max_retries=20),
+              "faults": {"crash_rate": 0.25, "restart_s": 0.05}, "seed": 4},
+    )  # fmt: skip
+    assert r.status_code == 201
+    info = _wait(http, r.json()["id"])
+    assert info["status"] == "completed" and info["counts"] == {"completed": 12}
+    events = read_events(Path(server.config.data_dir) / f"{info['runs'][0]}.jsonl")
+    running = peak = 0
+    for e in events:
+        if e["kind"] == "task.started":
+            running += 1
+            peak = max(peak, running)
+        elif e["kind"] in ("task.completed", "task.retrying", "task.failed"):
+            running -= 1
+    assert peak == 6  # 2 agents × 3 tasks each, never more
+    crashes = [e for e in events if e["kind"] == "agent.unhealthy"]
+    restarts = [e for e in events if e["kind"] == "agent.restarted"]
+    assert crashes and len(restarts) == len(crashes)  # one restart per crash
+    lost = [e for e in events if e["kind"] == "task.retrying" and "crashed" in e["error"]]
+    assert len(lost) >= len(crashes)  # the crashing attempt, and any sibling on that agent
+    agents = http.get(f"/v1/swarms/{info['id']}/agents").json()
+    assert sum(a["tasks_done"] for a in agents) == 12 and all(a["status"] != "down" for a in agents)
+
+
 def test_the_eleventh_concurrent_swarm_gets_429(tmp_path) -> None:
     config = ServiceConfig(data_dir=tmp_path, tokens={WRITE: "write"})
     with BackgroundServer(config) as srv, sn.Client(srv.url, WRITE) as client:

@@ -1,5 +1,6 @@
 """The fast in-process path for ``sim/`` calls gives the same episodes, event for event."""
 
+import pydantic
 import pytest
 
 import swarmnb as sn
@@ -67,3 +68,37 @@ async def test_injected_faults_still_surface_with_the_switch_on():
     with sim_fast_path(), inject_faults(rate_limit=1):
         c = await complete(model="sim/small", messages=[{"role": "user", "content": "hi"}])
     assert c.retries == 1 and c.content
+
+
+class _Call(pydantic.BaseModel):
+    id: str
+    type: str
+    function: dict[str, str]
+    index: int | None = None
+
+
+@pytest.mark.parametrize("pydantic_calls", [False, True], ids=["dict-calls", "pydantic-calls"])
+async def test_a_prompt_count_handed_in_changes_nothing(pydantic_calls):
+    from swarmnb.models import estimate_tokens
+    from swarmnb.models.fast_sim import sim_fast_acompletion
+    from tests.models_support import SEARCH
+
+    def messages():
+        call = {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "search", "arguments": '{"query": "capital of France"}'},
+        }
+        return [
+            {"role": "user", "content": "search for the capital of France"},
+            # litellm's clean-up dumps a pydantic call without its None fields: fewer tokens
+            {"role": "assistant", "tool_calls": [_Call(**call) if pydantic_calls else call]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "Paris is the capital."},
+        ]
+
+    request = {"model": "sim/small", "tools": [SEARCH], "seed": 3}
+    counted = estimate_tokens(messages(), [SEARCH])
+    own = await sim_fast_acompletion(messages(), request)
+    handed = await sim_fast_acompletion(messages(), request, counted)
+    assert handed.usage == own.usage
+    assert handed.choices[0].message == own.choices[0].message

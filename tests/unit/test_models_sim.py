@@ -224,3 +224,43 @@ def test_max_tokens_cuts_a_long_text_reply():
     assert full.finish_reason == "stop" and cut.finish_reason == "length"
     assert cut.tokens_out <= 5 < full.tokens_out
     assert full.content.startswith(cut.content)
+
+
+def test_request_hash_assembled_per_message_equals_hashing_the_whole_request():
+    from swarmnb.models.sim import _digest, _request_digest
+
+    call = {"id": "call_1", "type": "function", "function": {"name": "search", "arguments": "{}"}}
+    turns = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": 'é "quoted" \u2028 line'},
+        {"role": "assistant", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "ERROR: nothing"},
+        {"role": "user", "content": "x", "n": 1, "flag": True, "none": None},
+        {"role": "user", "content": "x", "n": True},  # equal to the line above under ==
+    ]
+    for seed in (0, 7, 2.5):
+        for base in ([], turns[:2], turns, turns[::-1]):
+            for _ in range(2):  # the second time from the remembered message texts
+                expected = _digest(seed, "small", base, TOOLS, 1)
+                assert _request_digest(seed, "small", base, TOOLS, 1) == expected
+                assert _request_digest(seed, "small", base, None, 0) == _digest(
+                    seed, "small", base, None, 0
+                )
+
+
+def test_remembered_tool_json_follows_a_schema_edited_in_place():
+    import copy
+
+    from swarmnb.models._tools_json import tools_json
+
+    tools = copy.deepcopy(TOOLS)
+    first = tools_json(tools)
+    assert first == (
+        json.dumps(tools, sort_keys=True),
+        json.dumps(tools, sort_keys=True, separators=(",", ":")),
+    )
+    assert tools_json(list(tools)) == first  # the same dicts in a new list: remembered
+    tools[0]["function"]["parameters"]["properties"]["query"]["type"] = "integer"
+    edited = tools_json(tools)
+    assert edited != first and edited[0] == json.dumps(tools, sort_keys=True)
+    assert estimate_tokens([{"role": "user", "content": "hi"}], tools) > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -262,3 +263,107 @@ def test_the_cli_resumes_a_graph_run(tmp_path: Path, capsys: pytest.CaptureFixtu
     resumed = sn.replay(out.split("trace: ")[-1].strip())
     assert resumed.metrics["n_completed"] == first.metrics["n_completed"]
     assert resumed.metrics["tokens_in"] == first.metrics["tokens_in"]
+
+
+class Sleepy(Counting):
+    """Work that takes simulated time (a seeded draw per attempt), so the timeline matters."""
+
+    async def __call__(self, task: sn.Task, ctx: sn.Context) -> Any:  # type: ignore[override]
+        await asyncio.sleep(ctx.rng.uniform(0.5, 3.0))
+        return super().__call__(task, ctx)
+
+
+def _timeline(run: sn.Run) -> list[Any]:
+    """Each task's first start, end and retries (attempts count an interrupted one twice)."""
+    rows = run.tasks.sort_values("id").itertuples()
+    return [value for row in rows for value in (row.started, row.finished, row.retries)]
+
+
+@pytest.mark.parametrize("cut", [0.25, 0.5, 0.75, 1.0])
+def test_a_resumed_simulation_keeps_the_uninterrupted_timeline(tmp_path: Path, cut: float) -> None:
+    graph = sn.TaskGraph.random(16, seed=2)
+    fail = {"t3": 2, "t5": 3, "t9": 2}  # retried attempts, some restored, some in flight
+    first = _run(tmp_path, Sleepy(fail), graph, max_concurrency=3, seed=5)
+    trace = _crash_at(first, int(len(first.events) * cut))
+    work = Sleepy(fail)
+    again = _run(tmp_path / "again", work, graph, max_concurrency=3, seed=5, resume=trace)
+
+    _, stored, _ = read_results(results_path(trace))
+    assert not {t for t, _ in work.calls} & set(stored)  # restored work is never called
+    assert again.results == first.results
+    for name, value in first.metrics.items():  # the timeline metrics too
+        assert again.metrics[name] == (pytest.approx(value) if isinstance(value, float) else value)
+    assert _timeline(again) == pytest.approx(_timeline(first))
+    replayed = [e for e in again.events if e["kind"] == "task.started" and e.get("restored")]
+    assert {e["task"] for e in replayed} >= set(stored)
+
+
+def test_under_the_real_clock_restored_work_takes_no_time(tmp_path: Path) -> None:
+    first = sn.run_graph_sync(_graph(), Counting(), trace=tmp_path, clock="real")
+    again = sn.run_graph_sync(_graph(), Counting(), trace=tmp_path, clock="real", resume=first.id)
+    kinds = [e["kind"] for e in again.events if e["kind"].startswith("task.")]
+    assert kinds.count("task.restored") == 4 and "task.started" not in kinds
+
+
+def test_an_episode_records_the_recipe_swarmnb_resume_rebuilds_it_from(tmp_path: Path) -> None:
+    from swarmnb.orchestrator.rebuild import start_from_recipe
+
+    swarm = sn.Swarm(policy=sn.policies.FixedWidth(2), clock="virtual", trace=tmp_path, seed=4)
+    first = swarm.solve_sync(sn.scenarios.WideSearch(n_items=6, seed=2))
+    header, _, _ = read_results(results_path(first.run.trace_path))
+    recipe = orjson.loads(orjson.dumps(header["episode"]))  # plain JSON
+    assert recipe["scenario"] == {
+        "factory": "swarmnb.scenarios.wide:WideSearch",
+        "params": {"n_items": 6, "n_attributes": 4, "n_distractors": 2, "seed": 2},
+    }
+    assert recipe["decision"]["width"] == 2 and recipe["run"]["seed"] == 4
+
+    async def main() -> Any:
+        trace = first.run.trace_path
+        return await start_from_recipe(recipe, trace=tmp_path, resume=trace)
+
+    from swarmnb.runtime.clock import run_in_new_loop
+
+    again = run_in_new_loop(main, "virtual")
+    assert again.run.name == first.run.name and again.answer == first.answer
+    assert again.metrics == first.metrics  # all restored, on the same timeline
+
+
+class _LocalWide(sn.scenarios.WideSearch):
+    """A scenario class the command line can import (it lives in a test module)."""
+
+
+def test_swarmnb_resume_refuses_what_only_python_can_rebuild(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from swarmnb.cli import main
+    from swarmnb.orchestrator.goal import Goal
+    from swarmnb.orchestrator.recipe import check_recipe, episode_recipe
+    from swarmnb.policies import Decision
+
+    class Notebook(sn.scenarios.WideSearch):  # defined in a function: not importable
+        pass
+
+    swarm = sn.Swarm(clock="virtual", trace=tmp_path / "ep")
+    episode = swarm.solve_sync(Notebook(n_items=4, seed=0))
+    header, _, _ = read_results(results_path(episode.run.trace_path))
+    assert "cannot be imported" in header["episode"]["why"]
+    with pytest.raises(sn.ResumeNotRebuildable, match=r"swarm\.solve\(scenario, resume="):
+        check_recipe(header["episode"], resume=episode.run.trace_path)
+    assert main(["resume", str(episode.run.trace_path)]) == 2
+    assert "resume it from Python" in capsys.readouterr().err
+
+    graph = sn.run_graph_sync(_graph(), lambda t, ctx: t.id, trace=tmp_path / "g", clock="virtual")
+    assert main(["resume", str(graph.trace_path)]) == 2
+    assert "sn.run_graph(graph, work, resume=" in capsys.readouterr().err
+
+    def search(query: str) -> str:
+        """Your own tool: a Python function, which a trace cannot hold."""
+        return query
+
+    goal = Goal("find it", tools=[search])
+    assert "goal in words" in episode_recipe(swarm, goal, Decision(mode="llm"), seed=0)["why"]
+
+    local = sn.Swarm(clock="virtual", trace=tmp_path / "ok").solve_sync(_LocalWide(n_items=4))
+    header, _, _ = read_results(results_path(local.run.trace_path))
+    assert header["episode"]["scenario"]["factory"].endswith(":_LocalWide")  # importable

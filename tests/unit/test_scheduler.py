@@ -106,6 +106,23 @@ def test_retry_after_replaces_backoff():
     assert of_kind(run, "task.started")[1]["t"] == 7.5
 
 
+def test_a_retried_task_keeps_its_place_ahead_of_later_work():
+    g = sn.TaskGraph()
+    for tid in ("flaky", "b", "c", "d"):
+        g.add(id=tid, max_retries=1)
+
+    async def work(task, ctx):
+        await asyncio.sleep(1.0)
+        if task.id == "flaky" and ctx.attempt == 1:
+            raise sn.RetryableError("429", retry_after=0.5)
+        return 1
+
+    run = run_virtual(g, work, max_concurrency=1)
+    order = [(e["task"], e["attempt"]) for e in of_kind(run, "task.started")]
+    # back from its backoff while b runs, flaky goes before c and d, which were queued behind it
+    assert order == [("flaky", 1), ("b", 1), ("flaky", 2), ("c", 1), ("d", 1)]
+
+
 def test_provider_style_status_codes_are_retryable():
     class RateLimited(Exception):
         status_code = 429
