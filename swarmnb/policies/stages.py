@@ -16,7 +16,7 @@ empty), the steps and budget used, how full its own context is — and picks a
 - ``join`` — wait for the running subtasks' results (a stage of its own);
 - ``replan`` — re-assign what failed or came back empty or short, on idle or new subagents
   (after waiting for what still runs);
-- ``tool_call`` — call one of the scenario's tools itself;
+- ``tool_call`` — call one of the scenario's tools itself, to look before splitting the goal;
 - ``finish`` — merge the results into the answer (running subtasks are cancelled).
 
 :func:`action_mask` says which choices make sense now (join needs running subtasks, assign
@@ -174,7 +174,8 @@ def action_mask(obs: StageObservation, widths: tuple[int, ...] = WIDTHS) -> dict
       still running (it waits for them first, within the same stage);
     - ``join`` needs running subtasks; ``replan`` suspect results, or running subtasks (it
       waits for them first);
-    - ``tool_call`` is possible while nothing is planned yet or nothing runs (at most 3);
+    - ``tool_call`` is possible until the goal is split (at most 3): after that the answer is
+      merged from the subtasks' results, so a call of its own could only cost a stage;
     - ``finish`` is always possible.
 
     Widths are capped by what can be used: before the split by the goal's units and the
@@ -187,7 +188,7 @@ def action_mask(obs: StageObservation, widths: tuple[int, ...] = WIDTHS) -> dict
         "assign": can_assign,
         "join": obs.running > 0,
         "replan": obs.split and free > 0 and (obs.suspect > 0 or obs.running > 0),
-        "tool_call": obs.running == 0 and obs.tool_calls < 3,
+        "tool_call": not obs.split and obs.tool_calls < 3,
         "finish": True,
     }
     if not obs.split:
