@@ -2,7 +2,7 @@
 
 Example::
 
-    swarmnb train --episodes 1600 --out runs/parl --processes 2
+    swarmnb train --episodes 3000 --out runs/parl --processes 2
     swarmnb bench --policies heuristic,parl=runs/parl/policy.json
 """
 
@@ -79,7 +79,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def add_train(sub: Any) -> None:
     train = sub.add_parser("train", help="train a PARL policy; writes DIR/policy.json + report")
-    train.add_argument("--episodes", type=int, default=1600)
+    train.add_argument("--episodes", type=int, default=3000)
     train.add_argument("--out", default="runs/parl", help="folder for policy.json and report")
     train.add_argument("--processes", type=int, default=2, help="rollout worker processes")
     train.add_argument("--seed", type=int, default=0)
