@@ -53,13 +53,18 @@ def start_run(
         options = options.replace(**option_values)
     check_work(work, graph, driver)
     run = Run(options=options, summary=RunFolder())
+    plan = None
     if resume is not None:
-        run.restore_from(ResumePlan.load(resume, trace_dir=options.trace).check(run.name, graph))
+        plan = ResumePlan.load(resume, trace_dir=options.trace).check(run.name, graph)
+        run.restore_from(plan)
     if options.trace is not None:
         recorder = TraceSink(options.trace, run)
         run.trace_path = recorder.path
         run.attach(recorder)
-        run.attach(ResultStore.for_run(run, recorder.path, work, about=about))
+        store = ResultStore.for_run(run, recorder.path, work, about=about)
+        if plan is not None:  # nothing the interrupted run left is lost if this one dies too
+            store.carry(plan.records, plan.in_flight)
+        run.attach(store)
     for spec in options.sinks:
         run.attach(_make_sink(spec, run))
     return launch(run, graph, work, driver, blocking=_blocking)

@@ -186,9 +186,9 @@ def _episode(kind: str, trace: Path | None, resume: str | Path | None = None) ->
     return swarm.start(sn.scenarios.WideSearch(n_items=n_items, seed=1), resume=resume)
 
 
-def _crashing_episode(kind: str, trace: str, kill_at: int) -> None:
+def _crashing_episode(kind: str, trace: str, kill_at: int, resume: str = "") -> None:
     async def main() -> None:
-        episode = _episode(kind, Path(trace))
+        episode = _episode(kind, Path(trace), resume or None)
         seen = 0
 
         def killer(event: dict[str, Any]) -> None:
@@ -230,6 +230,16 @@ def test_killed_episodes_resume_to_the_same_answer_and_metrics(tmp_path: Path, k
         assert child.exitcode == -signal.SIGKILL
         crashed = next(trace.glob("r*.jsonl"))
         _, stored, _ = read_results(results_path(crashed))
+        if k == len(kill_points) - 1:  # the resumed episode is killed too, early on
+            again = multiprocessing.get_context("forkserver").Process(
+                target=_crashing_episode, args=(kind, str(trace), 4, str(crashed))
+            )
+            again.start()
+            again.join(120)
+            assert again.exitcode == -signal.SIGKILL
+            crashed = max(trace.glob("r*.jsonl"), key=lambda p: p.stat().st_mtime_ns)
+            _, kept, _ = read_results(results_path(crashed))
+            assert set(kept) >= set(stored)  # it kept what it had not reached yet
 
         resumed = _finish(kind, trace, resume=crashed)
 
