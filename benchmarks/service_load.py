@@ -356,9 +356,7 @@ def main() -> None:
         "--fsync", choices=("always", "batch", "never"), default="batch",
         help="the server's result-store fsync policy",
     )  # fmt: skip
-    p.add_argument(
-        "--profile", help="run the server under cProfile (CPU time), writing this file"
-    )
+    p.add_argument("--profile", help="run the server under cProfile (CPU time), writing this file")
     p.add_argument("--quick", action="store_true", help="3 swarms × 20 agents × 200 tasks")
     args = p.parse_args()
     if args.quick:
