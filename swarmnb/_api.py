@@ -34,13 +34,16 @@ def start_run(
     driver: Driver | None = None,
     options: RunOptions | None = None,
     resume: str | Path | None = None,
+    about: Mapping[str, Any] | None = None,
     _blocking: bool = False,
     **option_values: Any,
 ) -> Run:
     """Build a run from ``options`` (or keyword options), attach its sinks and start it.
 
     With ``trace=`` a folder, the run also keeps a result store (full values of completed
-    tasks); ``resume`` (a trace path or run id) restores what an interrupted run completed.
+    tasks), whose header also holds ``about`` (plain data: how to rebuild the run, for
+    ``swarmnb resume``); ``resume`` (a trace path or run id) restores what an interrupted
+    run completed.
     """
     if options is None:
         if "sinks" in option_values:
@@ -50,13 +53,18 @@ def start_run(
         options = options.replace(**option_values)
     check_work(work, graph, driver)
     run = Run(options=options, summary=RunFolder())
+    plan = None
     if resume is not None:
-        run.restore_from(ResumePlan.load(resume, trace_dir=options.trace).check(run.name, graph))
+        plan = ResumePlan.load(resume, trace_dir=options.trace).check(run.name, graph)
+        run.restore_from(plan)
     if options.trace is not None:
         recorder = TraceSink(options.trace, run)
         run.trace_path = recorder.path
         run.attach(recorder)
-        run.attach(ResultStore.for_run(run, recorder.path, work))
+        store = ResultStore.for_run(run, recorder.path, work, about=about)
+        if plan is not None:  # nothing the interrupted run left is lost if this one dies too
+            store.carry(plan.records, plan.in_flight)
+        run.attach(store)
     for spec in options.sinks:
         run.attach(_make_sink(spec, run))
     return launch(run, graph, work, driver, blocking=_blocking)

@@ -58,7 +58,9 @@ a ``ValueError``, a :class:`TaskTimeout` a ``TimeoutError``)::
     │   ├── ResumeNotFound (FileNotFoundError)  no such trace, or no result store beside it
     │   ├── ResumeCorrupt                  a line other than the last is not a record
     │   ├── ResumeMismatch                 the trace belongs to a different graph or run
-    │   └── ResumeVersionError             written by a newer format version
+    │   ├── ResumeVersionError             written by a newer format version
+    │   └── ResumeNotRebuildable           ``swarmnb resume`` cannot rebuild the run from its
+    │                                      trace (Python objects): resume it from Python
     └── BackendUnavailable (ImportError)   an execution backend's extra is not installed
 
 Work functions raise :class:`RetryableError` to ask for a retry; any other exception fails the
@@ -113,6 +115,7 @@ __all__ = [
     "ResumeError",
     "ResumeMismatch",
     "ResumeNotFound",
+    "ResumeNotRebuildable",
     "ResumeVersionError",
     "RetryableError",
     "SandboxError",
@@ -394,6 +397,15 @@ class ResumeMismatch(ResumeError):
 
 class ResumeVersionError(ResumeError):
     """The trace or result store was written by a newer format version than this swarmnb reads."""
+
+
+class ResumeNotRebuildable(ResumeError):
+    """``swarmnb resume`` cannot rebuild the run from its trace and result store alone.
+
+    A work function, scenario, policy or tools defined in a notebook or script (or not plain
+    data) were not recorded; the message says how to resume from Python instead:
+    ``sn.run_graph(g, work, resume=...)`` or ``swarm.solve(scenario, resume=...)``.
+    """
 
 
 class BackendUnavailable(SwarmError, ImportError):

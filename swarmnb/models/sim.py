@@ -29,10 +29,11 @@ from typing import Any
 from .._exceptions import ContextOverflow, UnknownSimModel
 from .._image_facts import answer_from_facts, facts_in_messages
 from ..oracle import find_oracle
+from ._tools_json import tools_json
 from .faults import MalformedKind
 from .sim_params import CHARS_PER_TOKEN, SIM_PROFILES, SimProfile
 from .structured import is_repair_message, tool_parameters
-from .tokens import estimate_text_tokens, estimate_tokens, message_text
+from .tokens import estimate_text_tokens, estimate_tokens, message_text, tool_calls_key
 
 __all__ = [
     "ContextOverflow",
@@ -127,23 +128,43 @@ def _digest(*parts: Any) -> str:
 
 
 _TEXT_JSON: dict[tuple[tuple[str, str], ...], str] = {}  # all-text message items → JSON
+_CALLS_JSON: dict[tuple[tuple[str, Any], ...], str] = {}  # text + tool_calls_key → JSON
 
 
 def _message_json(message: dict[str, Any]) -> str:
-    """``_canonical(message)``, remembered for all-text messages: a conversation's turns are
-    hashed again at every later turn. Only all-``str`` items are stored, so a hit is always
+    """``_canonical(message)``, remembered: a conversation's turns are hashed again at every
+    later turn. Only messages whose JSON their key fixes are stored — all-text items, or text
+    plus plain tool calls (:func:`~swarmnb.models.tokens.tool_calls_key`) — so a hit is always
     a message equal to the stored one (``1 == True`` cannot collide with a string)."""
     items = tuple(message.items())
     try:
         return _TEXT_JSON[items]
-    except (KeyError, TypeError):  # not seen, or holds a list (tool calls)
-        pass
+    except KeyError:  # not seen yet
+        store = _TEXT_JSON
+        key = items if all(type(k) is str and type(v) is str for k, v in items) else None
+    except TypeError:  # holds a list: the tool calls
+        store, key = _CALLS_JSON, _calls_message_key(items)
+        if key is not None and (text := _CALLS_JSON.get(key)) is not None:
+            return text
     text = _canonical(message)
-    if all(type(k) is str and type(v) is str for k, v in items):
-        if len(_TEXT_JSON) >= 4096:
-            _TEXT_JSON.clear()
-        _TEXT_JSON[items] = text
+    if key is not None:
+        if len(store) >= 4096:
+            store.clear()
+        store[key] = text
     return text
+
+
+def _calls_message_key(items: tuple[tuple[Any, Any], ...]) -> tuple[tuple[str, Any], ...] | None:
+    key = []
+    for name, value in items:
+        if type(name) is not str:
+            return None
+        if type(value) is not str:
+            value = tool_calls_key(value) if name == "tool_calls" else None
+            if value is None:
+                return None
+        key.append((name, value))
+    return tuple(key)
 
 
 def _request_digest(
@@ -151,7 +172,7 @@ def _request_digest(
 ) -> str:
     """``_digest(seed, name, base, tools, repairs)``, its JSON assembled message by message."""
     head = _canonical([seed, name])[:-1]
-    tail = _canonical([tools, repairs])[1:]
+    tail = f"{tools_json(tools)[1] if tools else _canonical(tools)},{_canonical(repairs)}]"
     blob = f"{head},[{','.join(map(_message_json, base))}],{tail}"
     return hashlib.sha256(blob.encode()).hexdigest()
 

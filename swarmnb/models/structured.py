@@ -107,7 +107,53 @@ def _validator(schema_json: str) -> Any:
     return cls(schema)
 
 
+#: JSON types a flat schema may name, and the exact Python types that certainly satisfy them
+_PLAIN_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+}
+_FLAT_KEYS = frozenset({"type", "properties", "required", "additionalProperties", "description"})
+_PROPERTY_KEYS = frozenset({"type", "description", "title"})
+
+
+def _plainly_valid(args: dict[str, Any], schema: dict[str, Any]) -> bool:
+    """Whether ``args`` certainly satisfies a flat object schema (typed properties, required,
+    ``additionalProperties``) — the usual tool schema, checked without the general validator.
+    ``False`` means "ask jsonschema", which also words the problems."""
+    if not isinstance(schema, dict) or not schema.keys() <= _FLAT_KEYS:
+        return False
+    if schema.get("type", "object") != "object":
+        return False
+    properties = schema.get("properties", {})
+    required = schema.get("required", [])
+    extra = schema.get("additionalProperties", True)
+    if not isinstance(properties, dict) or (extra is not True and extra is not False):
+        return False
+    if not isinstance(required, list) or any(type(k) is not str for k in required):
+        return False
+    if any(key not in args for key in required):
+        return False
+    for key, value in args.items():
+        if key not in properties:
+            if extra is False:
+                return False
+            continue
+        prop = properties[key]
+        if not isinstance(prop, dict) or not prop.keys() <= _PROPERTY_KEYS:
+            return False
+        kind = prop.get("type")
+        if kind is not None and (
+            type(kind) is not str or type(value) not in _PLAIN_TYPES.get(kind, ())
+        ):
+            return False
+    return True
+
+
 def _schema_problems(name: str, args: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    if _plainly_valid(args, schema):
+        return []
     validator = _validator(json.dumps(schema, sort_keys=True))
     problems = []
     for error in sorted(validator.iter_errors(args), key=lambda e: list(map(str, e.path))):
@@ -138,12 +184,16 @@ def parse_tool_calls(
         text = fn.get("arguments")
         problem: str | None = None
         args: Any = {}
+        ok_json: bool | None = None  # whether ``text`` is JSON, once known
         if name not in schemas:
             known = ", ".join(sorted(schemas)) or "none"
             problem = f"unknown tool {name!r}; the tools are: {known}"
         if problem is None:
             try:
-                args = json.loads(text) if isinstance(text, str) and text.strip() else (text or {})
+                if isinstance(text, str) and text.strip():
+                    args, ok_json = json.loads(text), True
+                else:
+                    args = text or {}
             except json.JSONDecodeError as exc:
                 problem = f"{name}: arguments are not valid JSON ({exc.msg}): {str(text)[:200]!r}"
         if problem is None and not isinstance(args, dict):
@@ -152,7 +202,8 @@ def parse_tool_calls(
             found = _schema_problems(name, args, schemas[name])
             problem = "; ".join(found) if found else None
         verdicts.append(problem)
-        ok_json = isinstance(text, str) and _is_json(text)
+        if ok_json is None:
+            ok_json = isinstance(text, str) and _is_json(text)
         echoed.append(
             {
                 "id": call_id,

@@ -17,14 +17,17 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ._tools_json import tools_json
 from .sim_params import CHARS_PER_TOKEN, MESSAGE_OVERHEAD_TOKENS, REPLY_PRIMING_TOKENS
 
 __all__ = ["estimate_message_tokens", "estimate_text_tokens", "estimate_tokens", "message_text"]
 
 # Built once: ``json.dumps`` with keyword arguments builds a new encoder on every call, and
-# these run for every message of every request.
+# this runs for every message of every request.
 _dumps = json.JSONEncoder(default=str).encode
-_dumps_sorted = json.JSONEncoder(sort_keys=True, default=str).encode
+_CALL_KEYS = frozenset({"id", "type", "function"})
+_FUNCTION_KEYS = frozenset({"name", "arguments"})
+_CALL_TOKENS: dict[tuple[tuple[str, str, str, str], ...], int] = {}  # tool_calls_key → tokens
 
 
 def estimate_text_tokens(text: str | None) -> int:
@@ -47,10 +50,39 @@ def estimate_message_tokens(message: dict[str, Any]) -> int:
     tokens = MESSAGE_OVERHEAD_TOKENS + estimate_text_tokens(message_text(message))
     tool_calls = message.get("tool_calls")
     if tool_calls:
-        if not (isinstance(tool_calls, list) and all(type(c) is dict for c in tool_calls)):
-            tool_calls = _plain(tool_calls)  # plain dicts already dump as they are
-        tokens += estimate_text_tokens(_dumps(tool_calls))
+        key = tool_calls_key(tool_calls)
+        counted = _CALL_TOKENS.get(key) if key is not None else None
+        if counted is None:
+            if not (isinstance(tool_calls, list) and all(type(c) is dict for c in tool_calls)):
+                tool_calls = _plain(tool_calls)  # plain dicts already dump as they are
+            counted = estimate_text_tokens(_dumps(tool_calls))
+            if key is not None:
+                if len(_CALL_TOKENS) >= 4096:
+                    _CALL_TOKENS.clear()
+                _CALL_TOKENS[key] = counted
+        tokens += counted
     return tokens
+
+
+def tool_calls_key(tool_calls: Any) -> tuple[tuple[str, str, str, str], ...] | None:
+    """``(id, type, name, arguments)`` of each call when ``tool_calls`` is a list of plain
+    OpenAI tool calls with text fields only — which then fix its JSON up to key order — else
+    ``None``. Earlier turns of a conversation are counted and hashed again at every later
+    turn; this key lets their JSON be remembered."""
+    if type(tool_calls) is not list:
+        return None
+    key = []
+    for call in tool_calls:
+        if type(call) is not dict or call.keys() != _CALL_KEYS:
+            return None
+        function = call["function"]
+        if type(function) is not dict or function.keys() != _FUNCTION_KEYS:
+            return None
+        fields = (call["id"], call["type"], function["name"], function["arguments"])
+        if any(type(f) is not str for f in fields):
+            return None
+        key.append(fields)
+    return tuple(key)
 
 
 def estimate_tokens(
@@ -59,7 +91,7 @@ def estimate_tokens(
     """Prompt tokens of a request: every message, the tool schemas, and the reply priming."""
     total = REPLY_PRIMING_TOKENS + sum(estimate_message_tokens(m) for m in messages)
     if tools:
-        total += estimate_text_tokens(_dumps_sorted(list(tools)))
+        total += estimate_text_tokens(tools_json(tools)[0])
     return total
 
 

@@ -33,6 +33,7 @@ from .agents import ContextStrategy
 from .config import EpisodeConfig
 from .episode import Episode, EpisodeDriver
 from .goal import Goal
+from .recipe import episode_recipe
 
 __all__ = ["Episode", "Swarm"]
 
@@ -183,11 +184,26 @@ class Swarm:
         """
         seed = self.seed if seed is None else seed
         scenario = self._as_scenario(scenario, tools, seed)
-        observation = self.observe(scenario)
         if isinstance(scenario, Goal):  # no grader to learn from: a model orchestrates
             decision = Decision(mode="llm", profile=next(iter(self.subagents)))
         else:
-            decision = self.policy.decide(observation, self._rng)
+            decision = self.policy.decide(self.observe(scenario), self._rng)
+        return self._launch(scenario, decision, seed=seed, resume=resume)
+
+    def _launch(
+        self,
+        scenario: Any,
+        decision: Decision,
+        *,
+        seed: int | None = None,
+        resume: str | Path | None = None,
+    ) -> Episode:
+        """Start an episode of ``scenario`` under ``decision``: :meth:`start` once the policy
+        decided, and ``swarmnb resume`` with the decision an episode recorded. With a trace
+        folder, the episode's recipe (:mod:`swarmnb.orchestrator.recipe`) goes into its
+        result store's header."""
+        seed = self.seed if seed is None else seed
+        observation = self.observe(scenario)
         driver = EpisodeDriver(
             self.episode_config(),
             scenario,
@@ -196,10 +212,14 @@ class Swarm:
             seed=seed,
             policy_name=self.policy.name,
         )
+        about = None
+        if self.trace is not None:
+            about = {"episode": episode_recipe(self, scenario, decision, seed=seed)}
         run = start_run(
             driver=driver,
             options=self.run_options.replace(seed=seed, name=f"{self.policy.name}:{scenario.key}"),
             resume=resume,
+            about=about,
         )
         self.last = Episode(
             run=run,

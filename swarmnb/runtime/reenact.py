@@ -107,7 +107,7 @@ class Reenactor:
             self.backoff_timers[i] = self.loop.call_later(delay, self._requeue, i)
         elif replay.restored is not None:
             del self.replays[i]
-            self._restore(i, replay.restored)
+            self._restore(i, replay.restored, kept=True)
         self._after_change()
 
     def _end_replay(self: Scheduler, i: int) -> None:

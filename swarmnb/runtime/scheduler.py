@@ -173,12 +173,15 @@ class Scheduler(Reenactor):
         if isinstance(earlier, Prior):  # in flight when the earlier run stopped: run it again,
             self.attempts[i] = earlier.retries  # as the same attempt number (its ctx.rng too)
             fields["carried"] = earlier.fields()
+            if earlier.spans:  # kept by this run's store too, for a next resume
+                fields["carried"]["spans"] = [list(span) for span in earlier.spans]
             self._charge(earlier)
             if self._replay_timeline and earlier.spans:  # its retried attempts first
                 self.replays[i] = Replay(earlier.spans, None)
                 self.attempts[i] = max(0, earlier.retries - len(earlier.spans))
         elif isinstance(earlier, Restored) and self._replay_timeline and earlier.spans:
             self.replays[i] = Replay(earlier.spans, earlier)  # re-enacted, not restored at once
+            self._keep(task, earlier, self._restored_fields(task, earlier))
             earlier = None
         elif earlier is None and self.restorer is not None and self.restorer.changed(task):
             fields["changed"] = True
@@ -215,15 +218,32 @@ class Scheduler(Reenactor):
                 Usage(tallies.tokens_in, tallies.tokens_out, tallies.cost_usd, tallies.steps)
             )
 
-    def _restore(self, i: int, restored: Restored) -> None:
-        """End task ``i`` with the value an earlier run stored for it, without executing it."""
-        task, tallies = self.tasks[i], restored.tallies
-        self.attempts[i] = tallies.attempts
+    @staticmethod
+    def _restored_fields(task: Task, restored: Restored) -> dict[str, Any]:
+        tallies = restored.tallies
         fields: dict[str, Any] = {"task": task.id, **tallies.fields(), "from_run": restored.source}
         if restored.value is not None:
             fields["result"] = preview(restored.value)
-        for sink in self.result_sinks:  # this run's own store holds it too, for a next resume
+        return fields
+
+    def _keep(self, task: Task, restored: Restored, fields: dict[str, Any]) -> None:
+        """Hand a restored value to this run's own store, so that a next resume has it too."""
+        if restored.spans:  # and the attempts to re-enact (not part of the event)
+            fields = {**fields, "spans": [list(span) for span in restored.spans]}
+        for sink in self.result_sinks:
             sink.on_result(task, restored.value, fields)
+
+    def _restore(self, i: int, restored: Restored, *, kept: bool = False) -> None:
+        """End task ``i`` with the value an earlier run stored for it, without executing it.
+
+        ``kept``: this run's store already has it (a task re-enacted on the virtual clock is
+        stored when it is added, so that a crash during the re-enactment loses nothing).
+        """
+        task, tallies = self.tasks[i], restored.tallies
+        self.attempts[i] = tallies.attempts
+        fields = self._restored_fields(task, restored)
+        if not kept:
+            self._keep(task, restored, fields)
         self._charge(tallies)
         self.state[i] = COMPLETED
         self.results[i] = restored.value

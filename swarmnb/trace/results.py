@@ -195,6 +195,7 @@ class ResultStore:
         self._now = now  # the run's clock: when a completing attempt ends
         self._started: dict[str, float] = {}  # the running attempt's start, by task
         self._spans: dict[str, list[list[float]]] = {}  # attempts that retried, by task
+        self._carried: dict[str, str] = {}  # fingerprints of results copied from an earlier run
         self._count = 0
         self._last_sync = time.monotonic()
         self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -204,14 +205,23 @@ class ResultStore:
         self._sync()
 
     @classmethod
-    def for_run(cls, run: RunView, trace_path: Path, work: Any = None) -> ResultStore:
-        """The store beside ``trace_path`` for ``run``, its header saying how it started."""
+    def for_run(
+        cls,
+        run: RunView,
+        trace_path: Path,
+        work: Any = None,
+        *,
+        about: Mapping[str, Any] | None = None,
+    ) -> ResultStore:
+        """The store beside ``trace_path`` for ``run``, its header saying how it started
+        (``about``: more of that, such as an episode's recipe)."""
         options = getattr(run, "options", None)
         about = {
             "work": work_reference(work),
             "clock": run.clock,
             "seed": getattr(options, "seed", 0),
             "max_concurrency": getattr(options, "max_concurrency", None),
+            **(about or {}),
         }
         now = getattr(run, "now", None)
         return cls(results_path(trace_path), run_id=run.id, name=run.name, about=about, now=now)
@@ -229,10 +239,14 @@ class ResultStore:
         get = fields.get
         earlier = self._earlier.pop(task.id, None) if self._earlier else None
         record: dict[str, Any] = {"task": task.id, "fp": self.fingerprints.of(task)}
-        if "from_run" in fields:  # restored: its tallies are already totals
+        if "from_run" in fields and self._carried.get(task.id) == record["fp"]:
+            return  # restored, and carried over already (see carry())
+        if "from_run" in fields:  # restored: its tallies (and spans) are already totals
             record["attempts"], record["retries"] = get("attempts", 0), get("retries", 0)
             for name in _USAGE:
                 record[name] = get(name, 0)
+            if "spans" in fields:
+                record["spans"] = fields["spans"]
         elif earlier is None:  # the common case: completed without retrying
             record["attempts"], record["retries"] = get("attempt", 1), 0
             for name in _USAGE:
@@ -246,7 +260,7 @@ class ResultStore:
             for name in _USAGE:
                 record[name] = earlier.get(name, 0) + get(name, 0)
         started = self._started.get(task.id)
-        if started is not None and self._now is not None:
+        if started is not None and self._now is not None and "from_run" not in fields:
             spans = self._spans.get(task.id, ()) if self._spans else ()
             record["spans"] = [*spans, [started, self._now()]]
         record["enc"] = enc
@@ -270,6 +284,27 @@ class ResultStore:
     #: The :class:`~swarmnb.runtime.durable.ResultSink` hook: the same as calling the store.
     on_result = __call__
 
+    def carry(self, records: Mapping[str, ResultRecord], in_flight: Mapping[str, Any]) -> None:
+        """Copy what an interrupted run left — its stored results and the tallies of its
+        unfinished tasks (:class:`~swarmnb.runtime.durable.Prior`) — into this store at once.
+
+        A resumed run restores a task when it adds it; an episode adds tasks as it goes, so a
+        crash of the resumed run must not lose the results it had not reached yet.
+        """
+        for rec in records.values():
+            line: dict[str, Any] = {"task": rec.task, "fp": rec.fp, **rec.tallies}
+            if rec.spans:
+                line["spans"] = [list(span) for span in rec.spans]
+            line["enc"], line["value"] = rec.enc, rec.data
+            self._write(orjson.dumps(line) + b"\n")
+            self._carried[rec.task] = rec.fp
+        for task_id, prior in in_flight.items():
+            tally = {"task": task_id, "kind": "retrying", **prior.fields()}
+            if prior.spans:
+                tally["spans"] = [list(span) for span in prior.spans]
+            self._write(orjson.dumps(tally) + b"\n")
+        self._sync()
+
     def on_event(self, event: Mapping[str, Any], line: str = "") -> None:
         """Tally each unfinished task's retries and usage (earlier runs' included); the event
         sink hook."""
@@ -278,27 +313,33 @@ class ResultStore:
             self._started[event["task"]] = event["t"]
         elif kind == "task.retrying":  # rare: recorded too, so a resume knows the retries left
             task_id = event["task"]
-            tally = self._earlier.setdefault(task_id, {})
-            replayed = "restored" in event  # an earlier run's attempt: already in the tallies
-            if not replayed:
-                tally["retries"] = tally.get("retries", 0) + 1
-                for name in _USAGE:
-                    tally[name] = tally.get(name, 0) + event.get(name, 0)
-            extra = tally.get("attempts", 0) - tally.get("carried_retries", 0)
-            attempts = event["attempt"] + extra if not replayed else tally.get("attempts", 0)
-            record = {"task": task_id, "kind": "retrying", "attempts": attempts}
-            record.update({k: tally.get(k, 0) for k in ("retries", *_USAGE)})
             started = self._started.pop(task_id, None)
+            if "restored" in event:  # a re-enacted attempt: its tallies and span are stored
+                return
+            tally = self._earlier.setdefault(task_id, {})
+            tally["retries"] = tally.get("retries", 0) + 1
+            for name in _USAGE:
+                tally[name] = tally.get(name, 0) + event.get(name, 0)
+            extra = tally.get("attempts", 0) - tally.get("carried_retries", 0)
+            record = {"task": task_id, "kind": "retrying", "attempts": event["attempt"] + extra}
+            record.update({k: tally.get(k, 0) for k in ("retries", *_USAGE)})
             if started is not None:
                 span = [started, event["t"], event.get("delay", 0.0)]
                 self._spans.setdefault(task_id, []).append(span)
                 record["span"] = span
             self._write(orjson.dumps(record) + b"\n")
         elif kind == "task.queued" and "carried" in event:
-            carried = event["carried"]
+            task_id, carried = event["task"], event["carried"]
             tally = {k: carried.get(k, 0) for k in _TALLIES}
             tally["carried_retries"] = tally["retries"]
-            self._earlier[event["task"]] = tally
+            self._earlier[task_id] = tally
+            spans = carried.get("spans")
+            if spans:  # its retried attempts, stored again at once for a next resume
+                self._spans[task_id] = [list(span) for span in spans]
+                record = {"task": task_id, "kind": "retrying", **carried, "spans": spans}
+                self._write(orjson.dumps(record) + b"\n")
+        elif kind == "task.restored":
+            self._started.pop(event["task"], None)
 
     # -- file handling -----------------------------------------------------------------------
     def _write(self, data: bytes) -> None:
@@ -366,8 +407,11 @@ def read_results(
             if raw.get("kind") == "retrying":
                 spans = retried.get(raw["task"], {}).get("spans", ())
                 tally: dict[str, Any] = {k: raw.get(k, 0) for k in _TALLIES}
-                span = raw.get("span")
-                tally["spans"] = (*spans, tuple(span)) if span else spans
+                if "spans" in raw:  # all its attempts so far (carried into a resumed run)
+                    spans = tuple(tuple(span) for span in raw["spans"])
+                elif "span" in raw:  # one more
+                    spans = (*spans, tuple(raw["span"]))
+                tally["spans"] = spans
                 retried[raw["task"]] = tally
                 continue
             record = ResultRecord(

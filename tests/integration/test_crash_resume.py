@@ -17,6 +17,8 @@ import multiprocessing
 import os
 import random
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -184,9 +186,9 @@ def _episode(kind: str, trace: Path | None, resume: str | Path | None = None) ->
     return swarm.start(sn.scenarios.WideSearch(n_items=n_items, seed=1), resume=resume)
 
 
-def _crashing_episode(kind: str, trace: str, kill_at: int) -> None:
+def _crashing_episode(kind: str, trace: str, kill_at: int, resume: str = "") -> None:
     async def main() -> None:
-        episode = _episode(kind, Path(trace))
+        episode = _episode(kind, Path(trace), resume or None)
         seen = 0
 
         def killer(event: dict[str, Any]) -> None:
@@ -228,6 +230,16 @@ def test_killed_episodes_resume_to_the_same_answer_and_metrics(tmp_path: Path, k
         assert child.exitcode == -signal.SIGKILL
         crashed = next(trace.glob("r*.jsonl"))
         _, stored, _ = read_results(results_path(crashed))
+        if k == len(kill_points) - 1:  # the resumed episode is killed too, early on
+            again = multiprocessing.get_context("forkserver").Process(
+                target=_crashing_episode, args=(kind, str(trace), 4, str(crashed))
+            )
+            again.start()
+            again.join(120)
+            assert again.exitcode == -signal.SIGKILL
+            crashed = max(trace.glob("r*.jsonl"), key=lambda p: p.stat().st_mtime_ns)
+            _, kept, _ = read_results(results_path(crashed))
+            assert set(kept) >= set(stored)  # it kept what it had not reached yet
 
         resumed = _finish(kind, trace, resume=crashed)
 
@@ -242,3 +254,34 @@ def test_killed_episodes_resume_to_the_same_answer_and_metrics(tmp_path: Path, k
         }
         called = {e.get("task") for e in events if e["kind"] == "model.call"}
         assert restored == set(stored) and not restored & (executed | called)
+
+
+@pytest.mark.parametrize("kind", sorted(_EPISODES))
+def test_swarmnb_resume_finishes_a_killed_episode(tmp_path: Path, kind: str) -> None:
+    """SIGKILL an episode, then `swarmnb resume RUN` (a new process) rebuilds it from its
+    trace's recipe and ends with the uninterrupted episode's answer and every metric."""
+    reference = _finish(kind, None)
+    events = reference.run.events
+    done = [n for n, e in enumerate(events, 1) if e["kind"] == "task.completed"]
+    kill_at = (done[0] + done[-1]) // 2  # some results stored, some work still running
+    child = multiprocessing.get_context("forkserver").Process(
+        target=_crashing_episode, args=(kind, str(tmp_path), kill_at)
+    )
+    child.start()
+    child.join(120)
+    assert child.exitcode == -signal.SIGKILL
+    crashed = next(tmp_path.glob("r*.jsonl"))
+    _, stored, _ = read_results(results_path(crashed))
+    assert stored, "the kill point should leave stored results"
+
+    cli = subprocess.run(
+        [sys.executable, "-m", "swarmnb", "resume", crashed.stem, "--trace", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+    assert cli.returncode == 0, cli.stderr
+    assert f"{len(stored)} tasks restored" in cli.stdout
+    resumed = sn.replay(cli.stdout.split("trace: ")[-1].strip())
+    assert resumed.id != crashed.stem and resumed.name == reference.run.name
+    assert resumed.events[-1]["answer"] == events[-1]["answer"]
+    _assert_same_metrics(resumed.metrics, reference.metrics, f"kill at event {kill_at}")

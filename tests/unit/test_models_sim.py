@@ -246,3 +246,21 @@ def test_request_hash_assembled_per_message_equals_hashing_the_whole_request():
                 assert _request_digest(seed, "small", base, None, 0) == _digest(
                     seed, "small", base, None, 0
                 )
+
+
+def test_remembered_tool_json_follows_a_schema_edited_in_place():
+    import copy
+
+    from swarmnb.models._tools_json import tools_json
+
+    tools = copy.deepcopy(TOOLS)
+    first = tools_json(tools)
+    assert first == (
+        json.dumps(tools, sort_keys=True),
+        json.dumps(tools, sort_keys=True, separators=(",", ":")),
+    )
+    assert tools_json(list(tools)) == first  # the same dicts in a new list: remembered
+    tools[0]["function"]["parameters"]["properties"]["query"]["type"] = "integer"
+    edited = tools_json(tools)
+    assert edited != first and edited[0] == json.dumps(tools, sort_keys=True)
+    assert estimate_tokens([{"role": "user", "content": "hi"}], tools) > 0

@@ -303,3 +303,67 @@ def test_under_the_real_clock_restored_work_takes_no_time(tmp_path: Path) -> Non
     again = sn.run_graph_sync(_graph(), Counting(), trace=tmp_path, clock="real", resume=first.id)
     kinds = [e["kind"] for e in again.events if e["kind"].startswith("task.")]
     assert kinds.count("task.restored") == 4 and "task.started" not in kinds
+
+
+def test_an_episode_records_the_recipe_swarmnb_resume_rebuilds_it_from(tmp_path: Path) -> None:
+    from swarmnb.orchestrator.rebuild import start_from_recipe
+
+    swarm = sn.Swarm(policy=sn.policies.FixedWidth(2), clock="virtual", trace=tmp_path, seed=4)
+    first = swarm.solve_sync(sn.scenarios.WideSearch(n_items=6, seed=2))
+    header, _, _ = read_results(results_path(first.run.trace_path))
+    recipe = orjson.loads(orjson.dumps(header["episode"]))  # plain JSON
+    assert recipe["scenario"] == {
+        "factory": "swarmnb.scenarios.wide:WideSearch",
+        "params": {"n_items": 6, "n_attributes": 4, "n_distractors": 2, "seed": 2},
+    }
+    assert recipe["decision"]["width"] == 2 and recipe["run"]["seed"] == 4
+
+    async def main() -> Any:
+        trace = first.run.trace_path
+        return await start_from_recipe(recipe, trace=tmp_path, resume=trace)
+
+    from swarmnb.runtime.clock import run_in_new_loop
+
+    again = run_in_new_loop(main, "virtual")
+    assert again.run.name == first.run.name and again.answer == first.answer
+    assert again.metrics == first.metrics  # all restored, on the same timeline
+
+
+class _LocalWide(sn.scenarios.WideSearch):
+    """A scenario class the command line can import (it lives in a test module)."""
+
+
+def test_swarmnb_resume_refuses_what_only_python_can_rebuild(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from swarmnb.cli import main
+    from swarmnb.orchestrator.goal import Goal
+    from swarmnb.orchestrator.recipe import check_recipe, episode_recipe
+    from swarmnb.policies import Decision
+
+    class Notebook(sn.scenarios.WideSearch):  # defined in a function: not importable
+        pass
+
+    swarm = sn.Swarm(clock="virtual", trace=tmp_path / "ep")
+    episode = swarm.solve_sync(Notebook(n_items=4, seed=0))
+    header, _, _ = read_results(results_path(episode.run.trace_path))
+    assert "cannot be imported" in header["episode"]["why"]
+    with pytest.raises(sn.ResumeNotRebuildable, match=r"swarm\.solve\(scenario, resume="):
+        check_recipe(header["episode"], resume=episode.run.trace_path)
+    assert main(["resume", str(episode.run.trace_path)]) == 2
+    assert "resume it from Python" in capsys.readouterr().err
+
+    graph = sn.run_graph_sync(_graph(), lambda t, ctx: t.id, trace=tmp_path / "g", clock="virtual")
+    assert main(["resume", str(graph.trace_path)]) == 2
+    assert "sn.run_graph(graph, work, resume=" in capsys.readouterr().err
+
+    def search(query: str) -> str:
+        """Your own tool: a Python function, which a trace cannot hold."""
+        return query
+
+    goal = Goal("find it", tools=[search])
+    assert "goal in words" in episode_recipe(swarm, goal, Decision(mode="llm"), seed=0)["why"]
+
+    local = sn.Swarm(clock="virtual", trace=tmp_path / "ok").solve_sync(_LocalWide(n_items=4))
+    header, _, _ = read_results(results_path(local.run.trace_path))
+    assert header["episode"]["scenario"]["factory"].endswith(":_LocalWide")  # importable
