@@ -67,7 +67,8 @@ class ProviderCaller:
         self.backoff = backoff
         self.tokens_est = tokens_est
         self.retries = 0
-        self.rng = random.Random(f"{seed}:{model}:backoff")
+        self._rng_seed = f"{seed}:{model}:backoff"
+        self._rng: random.Random | None = None
         request: dict[str, Any] = {"model": model, **kwargs, "max_retries": 0}
         optional = {
             "tools": tools,
@@ -79,6 +80,14 @@ class ProviderCaller:
         }
         request.update({k: v for k, v in optional.items() if v is not None})
         self.request = request
+
+    @property
+    def rng(self) -> random.Random:
+        """The backoff's jitter, seeded per (seed, model); made at the first retry (seeding
+        from a string hashes it, and most calls never retry)."""
+        if self._rng is None:
+            self._rng = random.Random(self._rng_seed)
+        return self._rng
 
     def __repr__(self) -> str:
         return (
