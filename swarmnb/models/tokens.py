@@ -45,7 +45,9 @@ def message_text(message: dict[str, Any]) -> str:
 
 def estimate_message_tokens(message: dict[str, Any]) -> int:
     """Tokens of one message: framing, text, and any tool calls it carries."""
-    tokens = MESSAGE_OVERHEAD_TOKENS + estimate_text_tokens(message_text(message))
+    content = message.get("content")
+    text = content if type(content) is str else message_text(message)
+    tokens = MESSAGE_OVERHEAD_TOKENS + estimate_text_tokens(text)
     tool_calls = message.get("tool_calls")
     if tool_calls:
         key = tool_calls_key(tool_calls)
