@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "load-test-token"
 _DECODE = frozenset(
     {"agent.unhealthy", "agent.restarted", "task.completed", "task.failed", "task.cancelled",
-     "task.skipped"}
+     "task.skipped", "task.retrying"}
 )  # fmt: skip
 
 
@@ -250,6 +250,7 @@ def report(out: dict[str, Any], args: argparse.Namespace) -> None:
     failures: dict[str, int] = defaultdict(int)
     agent_recovery: list[float] = []
     task_recovery: list[float] = []
+    lost = 0  # attempts lost with a crashed agent: the crashing one and any sibling
     for kinds in load.kinds.values():
         attempts += kinds["task.started"]
         retries += kinds["task.retrying"]
@@ -260,6 +261,8 @@ def report(out: dict[str, Any], args: argparse.Namespace) -> None:
             kind = e["kind"]
             if kind in ("task.failed", "task.cancelled", "task.skipped"):
                 failures[f"{kind}: {str(e.get('error') or e.get('reason'))[:60]}"] += 1
+            elif kind == "task.retrying":
+                lost += "crashed" in str(e.get("error"))
             elif kind == "agent.unhealthy":
                 crashes += 1
                 crashed_at[e["agent"]] = e["t"]
@@ -308,7 +311,9 @@ def report(out: dict[str, Any], args: argparse.Namespace) -> None:
         "per task (this script: HTTP, SSE parsing; it shares the machine with the server)"
     )
     print(f"  peak tool calls        {peak_tools:,.0f} at once (target ≥ 1,500)")
-    print(f"  agent crashes          {crashes:,}")
+    print(
+        f"  agent crashes          {crashes:,} ({lost:,} attempts lost with their agent, retried)"
+    )
     if agent_recovery:
         print(
             f"  agent recovery         p50 {pct(agent_recovery, 50):.2f} s, p95 "
