@@ -50,7 +50,7 @@ def norm_value(value: Any) -> str:
     return _norm_value(value if type(value) is str else str(value))
 
 
-@lru_cache(maxsize=65_536)  # each cell is normalised several times while grading
+@lru_cache(maxsize=4096)  # each cell is normalised several times while grading
 def _norm_value(value: str) -> str:
     text = _SPACES.sub(" ", value).strip().strip("\"'`*").rstrip(".")
     text = text.strip("\"'`*").strip().casefold()
