@@ -7,7 +7,10 @@ path side by side (targets with the fast path on 2 processes: ≥ 3,000/min for 
 and ≥ 600/min for WideSearch-100): as measured in real time, and "own-core" — the episodes
 divided by the worker processes' CPU time, i.e. the rate if each process had a core to
 itself, which a machine shared with other jobs does not give. Process start-up and imports
-are not timed; each worker runs one warm-up episode first. The episodes are simulations.
+are not timed (nor the import of jsonschema, which a worker otherwise pays on its first
+malformed reply); each worker runs one warm-up episode first, then leaves its heap so far out
+of garbage collection (``gc.freeze()``, as the rollout workers of ``Trainer`` do). The
+episodes are simulations.
 
     python benchmarks/training_throughput.py [--processes 2] [--seconds 10]
 """
@@ -15,6 +18,7 @@ are not timed; each worker runs one warm-up episode first. The episodes are simu
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing as mp
 import os
 import time
@@ -22,11 +26,14 @@ from concurrent.futures import ProcessPoolExecutor
 
 
 def _warm(_: int) -> int:
+    import jsonschema  # noqa: F401 — imported on the first reply that needs the full validator
+
     import swarmnb as sn
 
     sn.Swarm(policy=sn.policies.Heuristic(), trace=None, learn=False).solve_sync(
         sn.scenarios.WideSearch(n_items=20, seed=10_000)
     )
+    gc.freeze()  # as training's rollout workers do: the collector skips the imported heap
     return os.getpid()
 
 

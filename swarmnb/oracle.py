@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 import re
 import threading
+from functools import lru_cache
 from typing import Any, Protocol, TypedDict, runtime_checkable
 
 __all__ = [
@@ -93,6 +94,11 @@ def register_oracle(oracle: Oracle) -> None:
         _registry[oracle.key] = oracle
 
 
+@lru_cache(maxsize=1024)  # every turn scans the conversation's earlier messages again
+def _markers_last_first(text: str) -> tuple[str, ...]:
+    return tuple(reversed(_MARKER.findall(text)))
+
+
 def find_oracle(messages: list[dict[str, Any]]) -> Oracle | None:
     """The oracle whose marker appears in the messages (the last mention wins), if any."""
     for message in reversed(messages):
@@ -101,7 +107,7 @@ def find_oracle(messages: list[dict[str, Any]]) -> Oracle | None:
             content = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
         if not isinstance(content, str):
             continue
-        for key in reversed(_MARKER.findall(content)):
+        for key in _markers_last_first(content):
             oracle = _registry.get(key)
             if oracle is not None:
                 return oracle

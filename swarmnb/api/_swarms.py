@@ -330,7 +330,8 @@ class ServiceSwarm:
             rows.append(
                 AgentInfo(
                     id=row["id"], role=row["role"], status=str(row["status"]),
-                    health=str(row["health"]), tasks_done=int(row["tasks"]),
+                    health=str(row["health"]), in_flight=int(row.get("in_flight") or 0),
+                    tasks_done=int(row["tasks"]),
                     tokens=int(row["tokens"]), cost_usd=float(row["cost_usd"]),
                     restarts=int(row["restarts"]),
                     last_heartbeat=None if age is None or age != age else time.time() - age,
@@ -341,6 +342,7 @@ class ServiceSwarm:
                 id=a.id,
                 status=a.status,  # type: ignore[arg-type]
                 health="unhealthy" if a.status == "down" else "healthy",
+                in_flight=a.running,
                 tasks_done=a.tasks_done,
                 tokens=a.tokens,
                 cost_usd=a.cost_usd,

@@ -164,6 +164,7 @@ class AgentInfo(BaseModel):
     role: str = "worker"
     status: str
     health: str
+    in_flight: int = Field(0, description="attempts the agent is working on now")
     tasks_done: int
     tokens: int = 0
     cost_usd: float = 0.0

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from .._exceptions import ModelError, SwarmError
@@ -31,9 +29,20 @@ from .retry import Backoff, TransientModelError, is_transient, retry_after_of
 __all__ = ["ProviderCaller", "describe"]
 
 
-@asynccontextmanager
-async def _free_slot(tokens: int) -> AsyncIterator[Grant]:
-    yield Grant([0.0, float(tokens)])
+class _FreeSlot:
+    """The slot of a call without admission control: granted at once (a plain async context
+    manager — a generator-based one costs several times more, on every call)."""
+
+    __slots__ = ("_grant",)
+
+    def __init__(self, tokens: int) -> None:
+        self._grant = Grant([0.0, float(tokens)])
+
+    async def __aenter__(self) -> Grant:
+        return self._grant
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
 
 
 def describe(exc: BaseException) -> str:
@@ -67,7 +76,8 @@ class ProviderCaller:
         self.backoff = backoff
         self.tokens_est = tokens_est
         self.retries = 0
-        self.rng = random.Random(f"{seed}:{model}:backoff")
+        self._rng_seed = f"{seed}:{model}:backoff"
+        self._rng: random.Random | None = None
         request: dict[str, Any] = {"model": model, **kwargs, "max_retries": 0}
         optional = {
             "tools": tools,
@@ -79,6 +89,14 @@ class ProviderCaller:
         }
         request.update({k: v for k, v in optional.items() if v is not None})
         self.request = request
+
+    @property
+    def rng(self) -> random.Random:
+        """The backoff's jitter, seeded per (seed, model); made at the first retry (seeding
+        from a string hashes it, and most calls never retry)."""
+        if self._rng is None:
+            self._rng = random.Random(self._rng_seed)
+        return self._rng
 
     def __repr__(self) -> str:
         return (
@@ -100,7 +118,7 @@ class ProviderCaller:
                 slot = (
                     self.limiter.slot(self.model, tokens=self.tokens_est)
                     if self.limiter is not None
-                    else _free_slot(self.tokens_est)
+                    else _FreeSlot(self.tokens_est)
                 )
                 async with slot as grant:
                     t0 = loop.time()

@@ -137,15 +137,16 @@ def _message_json(message: dict[str, Any]) -> str:
     plus plain tool calls (:func:`~swarmnb.models.tokens.tool_calls_key`) — so a hit is always
     a message equal to the stored one (``1 == True`` cannot collide with a string)."""
     items = tuple(message.items())
-    try:
-        return _TEXT_JSON[items]
-    except KeyError:  # not seen yet
-        store = _TEXT_JSON
-        key = items if all(type(k) is str and type(v) is str for k, v in items) else None
-    except TypeError:  # holds a list: the tool calls
+    if "tool_calls" in message:
         store, key = _CALLS_JSON, _calls_message_key(items)
         if key is not None and (text := _CALLS_JSON.get(key)) is not None:
             return text
+    else:
+        try:
+            return _TEXT_JSON[items]
+        except (KeyError, TypeError):  # not seen yet, or holds a list
+            store = _TEXT_JSON
+            key = items if all(type(k) is str and type(v) is str for k, v in items) else None
     text = _canonical(message)
     if key is not None:
         if len(store) >= 4096:

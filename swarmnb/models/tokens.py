@@ -25,8 +25,6 @@ __all__ = ["estimate_message_tokens", "estimate_text_tokens", "estimate_tokens",
 # Built once: ``json.dumps`` with keyword arguments builds a new encoder on every call, and
 # this runs for every message of every request.
 _dumps = json.JSONEncoder(default=str).encode
-_CALL_KEYS = frozenset({"id", "type", "function"})
-_FUNCTION_KEYS = frozenset({"name", "arguments"})
 _CALL_TOKENS: dict[tuple[tuple[str, str, str, str], ...], int] = {}  # tool_calls_key → tokens
 
 
@@ -47,7 +45,9 @@ def message_text(message: dict[str, Any]) -> str:
 
 def estimate_message_tokens(message: dict[str, Any]) -> int:
     """Tokens of one message: framing, text, and any tool calls it carries."""
-    tokens = MESSAGE_OVERHEAD_TOKENS + estimate_text_tokens(message_text(message))
+    content = message.get("content")
+    text = content if type(content) is str else message_text(message)
+    tokens = MESSAGE_OVERHEAD_TOKENS + estimate_text_tokens(text)
     tool_calls = message.get("tool_calls")
     if tool_calls:
         key = tool_calls_key(tool_calls)
@@ -72,14 +72,19 @@ def tool_calls_key(tool_calls: Any) -> tuple[tuple[str, str, str, str], ...] | N
     if type(tool_calls) is not list:
         return None
     key = []
-    for call in tool_calls:
-        if type(call) is not dict or call.keys() != _CALL_KEYS:
+    for call in tool_calls:  # exactly id, type, function{name, arguments}, all text
+        if type(call) is not dict or len(call) != 3:
             return None
-        function = call["function"]
-        if type(function) is not dict or function.keys() != _FUNCTION_KEYS:
+        function = call.get("function")
+        if type(function) is not dict or len(function) != 2:
             return None
-        fields = (call["id"], call["type"], function["name"], function["arguments"])
-        if any(type(f) is not str for f in fields):
+        fields = (call.get("id"), call.get("type"), function.get("name"), function.get("arguments"))
+        if not (
+            type(fields[0]) is str
+            and type(fields[1]) is str
+            and type(fields[2]) is str
+            and type(fields[3]) is str
+        ):
             return None
         key.append(fields)
     return tuple(key)

@@ -20,12 +20,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["norm_key", "norm_value", "parse_final_answer", "parse_rows", "table_scores"]
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 _SPACES = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
 _NUMBER = re.compile(r"^[-+]?[\d,]*\.?\d+$")
 _FINAL = re.compile(r"(?:final\s+)?answer\s*[:：]\s*(.+)", re.IGNORECASE)
 NAME_KEYS = ("name", "entity", "company", "item")
@@ -33,14 +35,24 @@ NAME_KEYS = ("name", "entity", "company", "item")
 
 def norm_key(key: Any) -> str:
     """Column names compare case- and separator-insensitively: 'Revenue (USD m)' ~ 'revenue'."""
-    return re.sub(r"[^a-z0-9]+", "_", str(key).lower()).strip("_")
+    return _norm_key(key if type(key) is str else str(key))
+
+
+@lru_cache(maxsize=4096)  # a table's few column names, normalised for every cell
+def _norm_key(key: str) -> str:
+    return _NON_WORD.sub("_", key.lower()).strip("_")
 
 
 def norm_value(value: Any) -> str:
     """Cell values compare after case folding, trimming, and number canonicalisation."""
     if value is None:
         return ""
-    text = _SPACES.sub(" ", str(value)).strip().strip("\"'`*").rstrip(".")
+    return _norm_value(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=4096)  # each cell is normalised several times while grading
+def _norm_value(value: str) -> str:
+    text = _SPACES.sub(" ", value).strip().strip("\"'`*").rstrip(".")
     text = text.strip("\"'`*").strip().casefold()
     if _NUMBER.match(text):
         try:

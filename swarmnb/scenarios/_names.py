@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import re
+from functools import lru_cache
 
 __all__ = ["NameForge", "slug"]
 
@@ -49,6 +50,7 @@ _PERSON_TAILS = ("Jr.", "III", "the Younger")
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=4096)  # a page's URL is asked for again at every search that finds it
 def slug(name: str) -> str:
     """A URL path segment for a name: lowercase words joined by dashes."""
     return _SLUG.sub("-", name.lower()).strip("-")

@@ -248,6 +248,23 @@ def test_each_agent_works_on_up_to_max_concurrent_tasks_and_a_crash_loses_its_wo
     assert len(lost) >= len(crashes)  # the crashing attempt, and any sibling on that agent
     agents = http.get(f"/v1/swarms/{info['id']}/agents").json()
     assert sum(a["tasks_done"] for a in agents) == 12 and all(a["status"] != "down" for a in agents)
+    assert all(a["in_flight"] == 0 for a in agents)  # every slot given back at the end
+
+
+def test_the_agents_route_shows_each_agents_attempts_in_flight(server, http) -> None:
+    r = http.post(
+        "/v1/swarms",
+        json={"name": "in-flight", "agents": 1, "max_concurrent_tasks": 2, "latency_scale": 0.0,
+              "tool_latency_s": 2.0, "tasks": _tasks(2, tool_calls=1)},
+    )  # fmt: skip
+    sid = r.json()["id"]
+    deadline = time.monotonic() + 30
+    seen = []
+    while time.monotonic() < deadline and (not seen or seen[-1] < 2):
+        seen.append(http.get(f"/v1/swarms/{sid}/agents").json()[0]["in_flight"])
+    assert seen[-1] == 2  # one agent, both of its tasks at once
+    assert _wait(http, sid)["counts"] == {"completed": 2}
+    assert http.get(f"/v1/swarms/{sid}/agents").json()[0]["in_flight"] == 0
 
 
 def test_the_eleventh_concurrent_swarm_gets_429(tmp_path) -> None:

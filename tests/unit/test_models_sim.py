@@ -264,3 +264,15 @@ def test_remembered_tool_json_follows_a_schema_edited_in_place():
     edited = tools_json(tools)
     assert edited != first and edited[0] == json.dumps(tools, sort_keys=True)
     assert estimate_tokens([{"role": "user", "content": "hi"}], tools) > 0
+
+
+def test_tool_calls_key_only_for_plain_text_calls():
+    from swarmnb.models.tokens import tool_calls_key
+
+    call = {"id": "c1", "type": "function", "function": {"name": "search", "arguments": "{}"}}
+    assert tool_calls_key([call]) == (("c1", "function", "search", "{}"),)
+    assert tool_calls_key((call,)) is None
+    assert tool_calls_key([{**call, "index": 0}]) is None  # more fields: JSON not fixed by key
+    assert tool_calls_key([{**call, "id": 1}]) is None
+    assert tool_calls_key([{**call, "function": {"name": "search", "arguments": {}}}]) is None
+    assert tool_calls_key([{**call, "function": {"name": "search"}}]) is None
