@@ -73,7 +73,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     bandit = train_bandit(cur, episodes=args.bandit_episodes, seed=0).save(tmp / "bandit.json")
     specs = {"single": "single", "heuristic": "heuristic",
-             **{f"fixed-{w}": f"fixed:{w}" for w in SWEEP},
+             **{f"fixed-{w}": f"fixed-{w}" for w in SWEEP},
              "bandit": f"bandit={bandit}", "parl": f"parl={args.policy}"}  # fmt: skip
     ablations = {
         "parl λ1=0": Path(args.ablations) / "parl_lambda0.json",

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..policies.specs import policy_from_spec
+
 __all__ = [
     "SIZES",
     "Contender",
@@ -155,36 +157,10 @@ class Contender:
         return f"Contender({self.policy!r}, name={self.label!r}{opts})"
 
 
-def _policy_by_name(name: str) -> Any:
-    from .. import policies
-
-    kind, _, path = name.partition("=")
-    if kind in ("parl", "bandit") and path:  # a saved policy, evaluated as it is (no warm-up)
-        saved = policies.PARL.load(path) if kind == "parl" else policies.Bandit.load(path)
-        saved.trainable = False  # type: ignore[misc]
-        if isinstance(saved, policies.PARL):
-            saved.greedy = True
-        return saved
-    if name.startswith("fixed-"):
-        return policies.FixedWidth(int(name.split("-", 1)[1]))
-    known = {
-        "single": policies.Single,
-        "heuristic": policies.Heuristic,
-        "bandit": policies.Bandit,
-        "llm": policies.LLM,
-    }
-    if name not in known:
-        raise ValueError(
-            f"unknown policy {name!r}; choose one of {sorted(known)}, fixed-<width>, "
-            "parl=<policy.json> or bandit=<bandit.json>"
-        )
-    return known[name]()
-
-
 def policy_suite(names: Iterable[str] = ("single", "heuristic", "bandit")) -> dict[str, Contender]:
     """Contenders by name: ``single``, ``heuristic``, ``bandit``, ``llm``, ``fixed-<width>``,
     ``parl=<policy.json>`` (a saved PARL policy, labelled ``parl``), ``bandit=<file>``."""
-    return {n.partition("=")[0]: Contender(_policy_by_name(n), name=n.partition("=")[0])
+    return {n.partition("=")[0]: Contender(policy_from_spec(n), name=n.partition("=")[0])
             for n in names}  # fmt: skip
 
 
@@ -194,7 +170,7 @@ def _contender(obj: Any, name: str | None) -> Contender:
     if isinstance(obj, Contender):
         return obj if name is None else Contender(obj.policy, name, obj.options)
     if isinstance(obj, str):
-        return Contender(_policy_by_name(obj), name or obj.partition("=")[0])
+        return Contender(policy_from_spec(obj), name or obj.partition("=")[0])
     if isinstance(obj, Policy):
         return Contender(obj, name)
     raise TypeError(f"a contender must be a Policy, a Contender or a policy name, not {obj!r}")

@@ -1,8 +1,9 @@
 """Evaluate policies on unseen seeds: one row per (policy, task, seed), the same reward for all.
 
-Policies are named by *specs* so jobs can cross process boundaries: ``"single"``,
-``"heuristic"``, ``"fixed:8"`` (``FixedWidth(8)``), ``"bandit=path.json"`` and
-``"parl=path.json"`` (evaluated greedily: the most likely action at each stage). Every policy
+Policies are named by *specs* (:func:`~swarmnb.policies.specs.policy_from_spec`) so jobs can
+cross process boundaries: ``"single"``, ``"heuristic"``, ``"fixed-8"`` (``FixedWidth(8)``),
+``"bandit=path.json"`` and ``"parl=path.json"`` (evaluated greedily: the most likely action at
+each stage). Every policy
 is scored with the same episode reward, ``r_perf`` of :mod:`swarmnb.policies.rewards` — the
 reward PARL is trained towards once λ1, λ2 have annealed to 0 — so the columns compare.
 :func:`train_bandit` trains the Bandit baseline on that same reward.
@@ -22,40 +23,20 @@ from typing import Any
 
 import pandas as pd
 
-from .._exceptions import PolicyFileError
 from ..models import sim_fast_path
 from ..orchestrator import Swarm
-from ..policies import PARL, Bandit, FixedWidth, Heuristic, Policy, Single
+from ..policies import Bandit
 from ..policies.rewards import quality_of, r_perf
+from ..policies.specs import policy_from_spec
 from ..runtime.clock import run_blocking
 from .curriculum import TRAIN_SEED_BASE, Curriculum, CurriculumTask
 
-__all__ = ["EVAL_COLUMNS", "evaluate", "load_policy", "train_bandit"]
+__all__ = ["EVAL_COLUMNS", "evaluate", "train_bandit"]
 
 EVAL_COLUMNS = [
     "policy", "task", "seed", "reward", "quality", "item_f1", "critical_steps", "spawn_count",
     "subtask_finish_rate", "cost_usd", "status",
 ]  # fmt: skip
-
-
-def load_policy(spec: str) -> Policy:
-    """A policy from its spec (see the module docstring); raises :class:`PolicyFileError`."""
-    kind, _, arg = spec.partition("=")
-    if kind == "single":
-        return Single()
-    if kind == "heuristic":
-        return Heuristic()
-    if kind.startswith("fixed:"):
-        return FixedWidth(int(kind.split(":", 1)[1]))
-    if kind == "bandit" and arg:
-        return Bandit.load(arg)
-    if kind == "parl" and arg:
-        policy = PARL.load(arg)
-        policy.greedy = True
-        return policy
-    raise PolicyFileError(
-        f"unknown policy {spec!r}: use single, heuristic, fixed:N, bandit=FILE or parl=FILE"
-    )
 
 
 def _one(job: tuple[str, str, dict[str, Any], int]) -> dict[str, Any]:
@@ -64,7 +45,7 @@ def _one(job: tuple[str, str, dict[str, Any], int]) -> dict[str, Any]:
     scenario = task.make(seed)
     try:
         with sim_fast_path():
-            swarm = Swarm(policy=load_policy(spec), trace=None, learn=False, seed=seed)
+            swarm = Swarm(policy=policy_from_spec(spec), trace=None, learn=False, seed=seed)
             ep = swarm.solve_sync(scenario, seed=seed)
     finally:
         run_blocking(scenario.close, "real")
@@ -88,7 +69,7 @@ def evaluate(
 ) -> pd.DataFrame:
     """Play every policy on every task for every seed; one row per episode."""
     for spec in policies.values():  # fail fast on a bad spec or file
-        load_policy(spec)
+        policy_from_spec(spec)
     seeds = list(seeds)
     jobs = [
         (name, spec, {"kind": t.kind, "size": t.size}, seed)
