@@ -203,6 +203,15 @@ def _crashing_episode(kind: str, trace: str, kill_at: int, resume: str = "") -> 
     run_in_new_loop(main, "virtual")
 
 
+def _kill_episode(kind: str, trace: Path, kill_at: int, resume: Path | None = None) -> None:
+    """Play the episode in a child process that SIGKILLs itself at event ``kill_at``."""
+    args = (kind, str(trace), kill_at, str(resume) if resume else "")
+    child = multiprocessing.get_context("forkserver").Process(target=_crashing_episode, args=args)
+    child.start()
+    child.join(120)
+    assert child.exitcode == -signal.SIGKILL
+
+
 def _finish(kind: str, trace: Path | None, resume: Path | None = None) -> Any:
     async def main() -> Any:
         return await _episode(kind, trace, resume)
@@ -222,21 +231,11 @@ def test_killed_episodes_resume_to_the_same_answer_and_metrics(tmp_path: Path, k
     kill_points += [rng.randint(first_done, n_events - 2) for _ in range(3)]  # some stored
     for k, kill_at in enumerate(kill_points):
         trace = tmp_path / f"kill{k}"
-        child = multiprocessing.get_context("forkserver").Process(
-            target=_crashing_episode, args=(kind, str(trace), kill_at)
-        )
-        child.start()
-        child.join(120)
-        assert child.exitcode == -signal.SIGKILL
+        _kill_episode(kind, trace, kill_at)
         crashed = next(trace.glob("r*.jsonl"))
         _, stored, _ = read_results(results_path(crashed))
         if k == len(kill_points) - 1:  # the resumed episode is killed too, early on
-            again = multiprocessing.get_context("forkserver").Process(
-                target=_crashing_episode, args=(kind, str(trace), 4, str(crashed))
-            )
-            again.start()
-            again.join(120)
-            assert again.exitcode == -signal.SIGKILL
+            _kill_episode(kind, trace, 4, resume=crashed)
             crashed = max(trace.glob("r*.jsonl"), key=lambda p: p.stat().st_mtime_ns)
             _, kept, _ = read_results(results_path(crashed))
             assert set(kept) >= set(stored)  # it kept what it had not reached yet
@@ -264,12 +263,7 @@ def test_swarmnb_resume_finishes_a_killed_episode(tmp_path: Path, kind: str) -> 
     events = reference.run.events
     done = [n for n, e in enumerate(events, 1) if e["kind"] == "task.completed"]
     kill_at = (done[0] + done[-1]) // 2  # some results stored, some work still running
-    child = multiprocessing.get_context("forkserver").Process(
-        target=_crashing_episode, args=(kind, str(tmp_path), kill_at)
-    )
-    child.start()
-    child.join(120)
-    assert child.exitcode == -signal.SIGKILL
+    _kill_episode(kind, tmp_path, kill_at)
     crashed = next(tmp_path.glob("r*.jsonl"))
     _, stored, _ = read_results(results_path(crashed))
     assert stored, "the kill point should leave stored results"
