@@ -31,7 +31,7 @@ from .._exceptions import RegistryError, UnknownRole
 from ..bus import Bus, MemoryBus
 from ..bus.messages import TaskCompleted, TaskFailedMsg, subjects
 from ..events import EventBus
-from ._install import order_and_check, resolve_manifest
+from ._lifecycle import Lifecycle
 from ._routing import Routing
 from ._views import Views
 from .capabilities import AuditLog
@@ -46,7 +46,7 @@ from .worker import AgentWorker
 __all__ = ["Registry"]
 
 
-class Registry(Routing, Coordination, Views):
+class Registry(Lifecycle, Routing, Coordination, Views):
     """Long-lived agents by role; see the module docs.
 
     ``bus`` defaults to a fresh :class:`~swarmnb.bus.MemoryBus`. ``path`` keeps registry state
@@ -234,109 +234,6 @@ class Registry(Routing, Coordination, Views):
             raise RegistryError(f"no tool {tool!r}; registered: {sorted(self._tools)}")
         return await self.gate.call(w, t, arguments, task=task)
 
-    # -- install / scale / uninstall ---------------------------------------------------------
-    async def install(
-        self,
-        what: str | AgentManifest | Path | Sequence[str | AgentManifest | Path],
-        count: int = 1,
-        **overrides: Any,
-    ) -> list[str]:
-        """Install one or several roles with ``count`` agents each; returns the new agent ids.
-
-        Everything is checked before anything starts — manifests, ``overrides`` (manifest
-        fields, e.g. ``model="sim/small"``), versions, dependencies, cycles — so an error
-        leaves the registry as it was. Installing an installed role at the same version scales
-        it up to at least ``count``.
-        """
-        _check_count(count)
-        items = list(what) if isinstance(what, list | tuple) else [what]
-        manifests = [resolve_manifest(x, overrides) for x in items]
-        for m in manifests:
-            have = self._manifests.get(m.role)
-            if have is not None and have.version != m.version:
-                raise RegistryError(
-                    f"role {m.role!r} is installed at version {have.version}; uninstall it "
-                    f"before installing {m.version}"
-                )
-        ordered = order_and_check(manifests, self._manifests)
-        await self.start()
-        new: list[str] = []
-        for m in ordered:
-            if m.role not in self._manifests:
-                self._manifests[m.role] = m
-                if self._store is not None:
-                    self._store.save_role(m, count)
-            have = len(self._role_workers(m.role))
-            new += await self._grow(m.role, max(0, count - have))
-        return new
-
-    async def scale(self, role: str, count: int) -> list[str]:
-        """Run exactly ``count`` agents of ``role``; scaling down drains (no task is lost)."""
-        _check_count(count)
-        self._installed(role)
-        await self.start()
-        workers = self._role_workers(role)
-        if self._store is not None:
-            self._store.save_role(self._manifests[role], count)
-        if count >= len(workers):
-            return await self._grow(role, count - len(workers))
-        leaving = sorted(workers, key=lambda w: (len(w.assigned), -int(w.id.rsplit("-", 1)[1])))
-        await asyncio.gather(*(self._drain(w) for w in leaving[: len(workers) - count]))
-        return [w.id for w in self._role_workers(role)]
-
-    async def uninstall(self, role: str) -> None:
-        """Drain and stop every agent of ``role`` and forget the manifest.
-
-        Refused while another installed role needs this one; queued tasks are cancelled.
-        """
-        m = self._installed(role)
-        needs = [
-            o.role
-            for o in self._manifests.values()
-            if o.role != role
-            and any(d.id in (m.id, m.role) and not d.optional for d in o.dependencies)
-        ]
-        if needs:
-            raise RegistryError(
-                f"cannot uninstall {role!r}: {', '.join(sorted(needs))} depend on it"
-            )
-        await self.scale(role, 0)
-        for *_, tid in self._backlog.pop(role, []):
-            self._finish(self._tasks[tid], "cancelled", error=f"role {role!r} was uninstalled")
-        del self._manifests[role]
-        if self._store is not None:
-            self._store.remove_role(role)
-
-    async def _grow(self, role: str, n: int) -> list[str]:
-        m = self._manifests[role]
-        made = []
-        for _ in range(n):
-            w = AgentWorker(id=f"{role}-{next(self._ids[role])}", manifest=m, host=self)
-            self._workers[w.id] = w
-            w.start()
-            self.supervisor.watch(w)
-            self.emit("agent.spawned", agent=w.id, role=role, name=m.name, model=m.model,
-                      version=m.version)  # fmt: skip
-            made.append(w)
-        await asyncio.gather(*(w.ready.wait() for w in made))
-        return [w.id for w in made]
-
-    async def _drain(self, w: AgentWorker) -> None:
-        w.state = "draining"
-        self._requeue(w, "drained for scale-down", started=False)
-        await w.drained.wait()
-        await self._stop_worker(w)
-        self._workers.pop(w.id, None)
-
-    async def _stop_worker(self, w: AgentWorker) -> None:
-        if w.state in ("stopped",):
-            return
-        w.state = "stopped"
-        if w.task is not None and not w.task.done():
-            w.task.cancel()
-            await asyncio.gather(w.task, return_exceptions=True)
-        self.emit("agent.finished", agent=w.id, role=w.role, tasks=w.stats.tasks_done)
-
     # -- submitting work ---------------------------------------------------------------------
     async def submit(
         self,
@@ -467,8 +364,3 @@ def _clock_name() -> str:
     from ..runtime.clock import running_clock
 
     return running_clock()
-
-
-def _check_count(count: int) -> None:
-    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise RegistryError(f"count must be an int ≥ 0, not {count!r}")
