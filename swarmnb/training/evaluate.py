@@ -30,6 +30,7 @@ from ..policies.rewards import quality_of, r_perf
 from ..policies.specs import policy_from_spec
 from ..runtime.clock import run_blocking
 from .curriculum import TRAIN_SEED_BASE, Curriculum, CurriculumTask
+from .rollouts import play_episode
 
 __all__ = ["EVAL_COLUMNS", "evaluate", "train_bandit"]
 
@@ -42,13 +43,8 @@ EVAL_COLUMNS = [
 def _one(job: tuple[str, str, dict[str, Any], int]) -> dict[str, Any]:
     name, spec, task_dict, seed = job
     task = CurriculumTask(str(task_dict["kind"]), int(task_dict["size"]), 1.0)
-    scenario = task.make(seed)
-    try:
-        with sim_fast_path():
-            swarm = Swarm(policy=policy_from_spec(spec), trace=None, learn=False, seed=seed)
-            ep = swarm.solve_sync(scenario, seed=seed)
-    finally:
-        run_blocking(scenario.close, "real")
+    policy = policy_from_spec(spec)
+    ep = play_episode(policy, task.make(seed), seed=seed, options={"trace": None, "learn": False})
     m = ep.metrics
     return {
         "policy": name, "task": task.name, "seed": seed,

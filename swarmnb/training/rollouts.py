@@ -18,19 +18,21 @@ from __future__ import annotations
 
 import gc
 import multiprocessing as mp
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import sim_fast_path
-from ..orchestrator import Swarm
+from ..orchestrator import Episode, Swarm
+from ..policies import Policy
 from ..policies.parl import PARL
 from ..policies.rewards import quality_of
 from ..runtime.clock import run_blocking
+from ..scenarios import Scenario
 from .curriculum import CurriculumTask
 
-__all__ = ["Rollout", "RolloutJob", "RolloutPool", "run_rollout"]
+__all__ = ["Rollout", "RolloutJob", "RolloutPool", "play_episode", "run_rollout"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +64,20 @@ class Rollout:
     trace_path: str | None
 
 
+def play_episode(
+    policy: Policy, scenario: Scenario, *, seed: int, fast: bool = True,
+    options: Mapping[str, Any] | None = None,
+) -> Episode:  # fmt: skip
+    """One episode of ``policy`` on ``scenario`` (sim calls on the fast path when ``fast``);
+    the scenario is closed afterwards. ``options`` go to :class:`~swarmnb.Swarm`."""
+    try:
+        with sim_fast_path(fast):
+            swarm = Swarm(policy=policy, **{"seed": seed, **(options or {})})
+            return swarm.solve_sync(scenario, seed=seed)
+    finally:
+        run_blocking(scenario.close, "real")
+
+
 def run_rollout(job: RolloutJob) -> Rollout:
     """Play one episode of ``job`` and read its decisions and rewards back from the events."""
     policy = PARL.from_dict(job.policy)
@@ -69,12 +85,8 @@ def run_rollout(job: RolloutJob) -> Rollout:
     policy.draws = job.draws
     task = CurriculumTask(str(job.task["kind"]), int(job.task["size"]), float(job.task["weight"]))
     scenario = task.make(job.scenario_seed)
-    options = {"trace": job.trace, "learn": False, "seed": job.seed, **job.swarm}
-    try:
-        with sim_fast_path(job.fast):
-            ep = Swarm(policy=policy, **options).solve_sync(scenario, seed=job.seed)
-    finally:
-        run_blocking(scenario.close, "real")
+    options = {"trace": job.trace, "learn": False, **job.swarm}
+    ep = play_episode(policy, scenario, seed=job.seed, fast=job.fast, options=options)
     decisions: list[dict[str, Any]] = []
     rewards: list[dict[str, Any]] = []
     for event in ep.run.events:
