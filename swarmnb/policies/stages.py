@@ -97,6 +97,11 @@ class StageObservation:
     profiles: tuple[str, ...] = ("small", "large")
     last: str = "none"
 
+    @property
+    def free(self) -> int:
+        """Subagents that could take a subtask now: the idle ones and new ones under the limit."""
+        return self.max_subagents - self.spawned + self.idle
+
     def as_dict(self) -> dict[str, Any]:
         """The observation as plain JSON-able values (for ``policy.decision`` events)."""
         out: dict[str, Any] = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -181,7 +186,7 @@ def action_mask(obs: StageObservation, widths: tuple[int, ...] = WIDTHS) -> dict
     Widths are capped by what can be used: before the split by the goal's units and the
     subagent limit, after it by the ready (or suspect) subtasks.
     """
-    free = obs.max_subagents - obs.spawned + obs.idle  # new subagents + idle ones
+    free = obs.free
     waiting = obs.running > 0 and obs.blocked > 0  # inputs still running: assign waits first
     can_assign = free > 0 and (not obs.split or obs.ready > 0 or waiting)
     kinds = {
@@ -209,7 +214,7 @@ def width_target(obs: StageObservation, kind: str) -> int:
     ``assign`` the ready subtasks (at least one: it waits for running inputs), for ``replan``
     the suspect ones — never more than the idle plus spawnable subagents.
     """
-    free = max(1, obs.max_subagents - obs.spawned + obs.idle)
+    free = max(1, obs.free)
     if not obs.split:
         want = obs.units
     elif kind == "replan":
