@@ -33,6 +33,19 @@ N_GRAPHS = 12
 KILLS_PER_GRAPH = 3  # 36 kill points
 
 
+def _kill_at(run: Any, kill_at: int) -> None:
+    """SIGKILL this process when ``run`` emits its ``kill_at``-th event."""
+    seen = 0
+
+    def killer(event: dict[str, Any]) -> None:
+        nonlocal seen
+        seen += 1
+        if seen >= kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    run.subscribe(killer)
+
+
 def _graph(seed: int) -> sn.TaskGraph:
     rng = random.Random(seed)
     graph = sn.TaskGraph()
@@ -83,15 +96,7 @@ def _crashing_child(
             _graph(graph_seed), _make_work(Path(executions)), trace=trace, clock="virtual",
             seed=7, max_concurrency=3, backoff_base=0.5, resume=resume or None,
         )  # fmt: skip
-        seen = 0
-
-        def killer(event: dict[str, Any]) -> None:
-            nonlocal seen
-            seen += 1
-            if seen >= kill_at:
-                os.kill(os.getpid(), signal.SIGKILL)
-
-        run.subscribe(killer)
+        _kill_at(run, kill_at)
         await run
 
     run_in_new_loop(main, "virtual")
@@ -189,15 +194,7 @@ def _episode(kind: str, trace: Path | None, resume: str | Path | None = None) ->
 def _crashing_episode(kind: str, trace: str, kill_at: int, resume: str = "") -> None:
     async def main() -> None:
         episode = _episode(kind, Path(trace), resume or None)
-        seen = 0
-
-        def killer(event: dict[str, Any]) -> None:
-            nonlocal seen
-            seen += 1
-            if seen >= kill_at:
-                os.kill(os.getpid(), signal.SIGKILL)
-
-        episode.run.subscribe(killer)
+        _kill_at(episode.run, kill_at)
         await episode
 
     run_in_new_loop(main, "virtual")
