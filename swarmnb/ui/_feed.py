@@ -235,8 +235,12 @@ class RunFeed:
     def _fire(self) -> None:
         with self._sched_lock:
             self._handle = None
-        if self.live and not self._final and self._delay() > 0:
-            # the backlog grew since this flush was armed and the budget cannot pay for it yet
+        if self._final:
+            # on a virtual-clock loop the timer can fire before the real interval has passed
+            early = self.live and time.monotonic() < self._last + self.interval
+        else:  # the backlog may have grown since this flush was armed, beyond the budget
+            early = self.live and self._delay() > 0
+        if early:
             self._schedule(threaded=self._loop is None or not self._loop.is_running())
             return
         self.flush()
